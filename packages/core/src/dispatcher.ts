@@ -1,0 +1,47 @@
+import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
+
+export interface PoolSettings {
+  timeouts: NormalizedTimeouts
+  limits: NormalizedLimits
+  http2: boolean
+  tls: TlsOptions | undefined
+  proxy: string | 'env' | undefined
+}
+
+/**
+ * Builds the dispatcher a client owns: an undici Agent that keeps one Pool per origin. An Agent
+ * rather than a single Pool because a client may be allowed other origins and may sit behind a
+ * proxy; the per-origin Pool is what holds `limits.connections`, and its `clientTtl` is what
+ * retires connections past `limits.maxLifetime`.
+ */
+export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+  const { timeouts, limits, tls } = settings
+  const connect = {
+    timeout: timeouts.connect,
+    ca: tls?.ca,
+    cert: tls?.cert,
+    key: tls?.key,
+    servername: tls?.servername,
+    rejectUnauthorized: tls?.dangerouslyDisableVerification !== true,
+  }
+  const options = {
+    connections: limits.connections,
+    pipelining: limits.pipelining,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    keepAliveMaxTimeout: limits.keepAliveMaxTimeout,
+    clientTtl: limits.maxLifetime === 0 ? null : limits.maxLifetime,
+    headersTimeout: timeouts.headers,
+    bodyTimeout: timeouts.body,
+    allowH2: settings.http2,
+    connect,
+  }
+  // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no clientTtl.
+  const factory = (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
+  if (settings.proxy === 'env')
+    return new EnvHttpProxyAgent({ ...options, factory } as EnvHttpProxyAgent.Options)
+  if (settings.proxy !== undefined) {
+    return new ProxyAgent({ ...options, uri: settings.proxy, requestTls: connect } as ProxyAgent.Options)
+  }
+  return new Agent({ ...options, factory })
+}

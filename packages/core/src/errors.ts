@@ -1,0 +1,164 @@
+import type { MooringResponse } from './response.js'
+
+/** Why a request was retried or replayed: `status:503`, `ECONNRESET`, `stale-connection`, `timeout:headers`. */
+export type RetryReason = string
+
+export interface RetryRecord {
+  /** 1-based number of the attempt that failed and led to this retry. */
+  attempt: number
+  reason: RetryReason
+  /** Milliseconds waited before the next attempt. */
+  delay: number
+}
+
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'pool' | 'total'
+
+/** Whether any byte of the request may have reached the server. */
+export type Delivery = 'not-sent' | 'maybe'
+
+export interface RequestInfo {
+  method: string
+  /** The URL with credentials and secret-looking query values redacted. */
+  url: string
+}
+
+export interface MooringErrorOptions {
+  cause?: unknown
+  request?: RequestInfo
+}
+
+/** Base of every error Mooring throws; `code` is stable across versions. */
+export class MooringError extends Error {
+  readonly code: string
+  method?: string
+  url?: string
+  /** How many attempts the call made before failing (0 when it failed before sending). */
+  attempts = 0
+  retries: RetryRecord[] = []
+
+  constructor(code: string, message: string, options?: MooringErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    if (options?.request) {
+      this.method = options.request.method
+      this.url = options.request.url
+    }
+  }
+}
+
+/** A client, scope or request option is wrong; `option` names its path (`timeout.connect`). */
+export class ConfigError extends MooringError {
+  readonly option: string
+  constructor(option: string, value: unknown, expected: string) {
+    super('MOORING_CONFIG', `${option}: expected ${expected}, got ${describeValue(option, value)}`)
+    this.option = option
+  }
+}
+
+export class TimeoutError extends MooringError {
+  readonly phase: TimeoutPhase
+  readonly timeout: number
+  readonly delivery: Delivery
+  constructor(
+    phase: TimeoutPhase,
+    timeout: number,
+    request: RequestInfo,
+    delivery: Delivery,
+    cause?: unknown,
+  ) {
+    super('MOORING_TIMEOUT', `${request.method} ${request.url}: ${phase} timeout after ${timeout} ms`, {
+      request,
+      cause,
+    })
+    this.phase = phase
+    this.timeout = timeout
+    this.delivery = delivery
+  }
+}
+
+export class ConnectionError extends MooringError {
+  /** The undici or system code: `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`, … */
+  readonly causeCode: string
+  readonly delivery: Delivery
+  constructor(causeCode: string, delivery: Delivery, request: RequestInfo, cause?: unknown) {
+    super('MOORING_CONNECTION', `${request.method} ${request.url}: connection failed (${causeCode})`, {
+      request,
+      cause,
+    })
+    this.causeCode = causeCode
+    this.delivery = delivery
+  }
+}
+
+export class HttpStatusError extends MooringError {
+  readonly status: number
+  readonly response: MooringResponse
+  constructor(response: MooringResponse) {
+    super('MOORING_HTTP_STATUS', `${response.method} ${response.url}: status ${response.status}`, {
+      request: response,
+    })
+    this.status = response.status
+    this.response = response
+    this.attempts = response.attempts
+    this.retries = response.retries
+  }
+}
+
+export class ClientClosedError extends MooringError {
+  constructor(what: 'client' | 'scope' = 'client', request?: RequestInfo) {
+    super(
+      'MOORING_CLIENT_CLOSED',
+      request ? `${request.method} ${request.url}: the ${what} is closed` : `the ${what} is closed`,
+      { request },
+    )
+  }
+}
+
+/** A request aborted by its signal, its scope closing or its client being destroyed; `cause` says which. */
+export class AbortError extends MooringError {
+  constructor(request: RequestInfo, cause: unknown) {
+    super('MOORING_ABORTED', `${request.method} ${request.url}: aborted (${abortCauseText(cause)})`, {
+      request,
+      cause,
+    })
+  }
+}
+
+/** The request was refused before any byte was sent: a CR/LF in a header, a path that leaves the base origin. */
+export class RequestRejectedError extends MooringError {
+  constructor(request: RequestInfo, reason: string) {
+    super('MOORING_REQUEST_REJECTED', `${request.method} ${request.url}: ${reason}`, { request })
+  }
+}
+
+/** Internal reasons a request is aborted with; surfaced as the `cause` of an `AbortError`. */
+export class ScopeClosedReason extends Error {
+  override name = 'ScopeClosed'
+  constructor(what: string) {
+    super(`the ${what} was closed while the request was in flight`)
+  }
+}
+
+function abortCauseText(cause: unknown): string {
+  if (cause instanceof Error) return cause.message
+  if (typeof cause === 'string') return cause
+  return 'signal aborted'
+}
+
+const SECRET_OPTION = /(auth|token|secret|password|key|cookie|cert|ca$|tls\.)/i
+
+/** Describes a wrong option value for a message, never printing what may be a secret. */
+export function describeValue(option: string, value: unknown): string {
+  if (value === null) return 'null'
+  const type = Array.isArray(value) ? 'array' : typeof value
+  if (SECRET_OPTION.test(option) || option.startsWith('headers')) return `a ${type}`
+  if (type === 'string') {
+    const s = value as string
+    return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)
+  }
+  if (type === 'number' || type === 'boolean' || type === 'undefined' || type === 'bigint')
+    return String(value)
+  if (type === 'function') return 'a function'
+  return `a ${type}`
+}

@@ -1,0 +1,107 @@
+import { ConfigError } from './errors.js'
+import type { HeadersInput, HeaderValue, QueryInput } from './options.js'
+
+/** Header names and values as undici takes them: lower-case names, string or string[] values. */
+export type HeaderRecord = Record<string, string | string[]>
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const FORBIDDEN_VALUE = /[\r\n\0]/
+
+/** Returns the reason a header is refused, never quoting the value (it may be a secret). */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!TOKEN.test(name))
+    return `header name ${JSON.stringify(name.replace(/[\r\n\0]/g, '?'))} is not a valid token`
+  if (FORBIDDEN_VALUE.test(value)) return `header ${JSON.stringify(name)} has a CR, LF or NUL in its value`
+  return undefined
+}
+
+function put(
+  out: HeaderRecord,
+  rawName: string,
+  value: HeaderValue,
+  onProblem: (problem: string) => never,
+): void {
+  if (value === undefined || value === null) return
+  const name = rawName.toLowerCase()
+  if (Array.isArray(value)) {
+    const values: string[] = []
+    for (const v of value as readonly string[]) {
+      const s = String(v)
+      const problem = headerProblem(name, s)
+      if (problem) onProblem(problem)
+      values.push(s)
+    }
+    out[name] = values
+    return
+  }
+  const s = String(value)
+  const problem = headerProblem(name, s)
+  if (problem) onProblem(problem)
+  out[name] = s
+}
+
+/**
+ * Copies headers into a fresh record with lower-case names, refusing CR, LF and NUL. `onProblem`
+ * throws the error that fits the caller (a ConfigError at creation, a rejection per request).
+ */
+export function toHeaderRecord(
+  input: HeadersInput,
+  onProblem: (problem: string) => never,
+  out: HeaderRecord = {},
+): HeaderRecord {
+  // Headers, Maps and arrays of pairs all iterate as [name, value].
+  if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const [name, value] of input as Iterable<readonly [string, string]>) put(out, name, value, onProblem)
+  } else {
+    const record = input as Record<string, HeaderValue>
+    for (const name in record) put(out, name, record[name], onProblem)
+  }
+  return out
+}
+
+export function configHeaders(path: string, input: unknown): HeaderRecord {
+  if (input === null || typeof input !== 'object') throw new ConfigError(path, input, 'an object of headers')
+  return toHeaderRecord(input as HeadersInput, (problem) => {
+    throw new ConfigError(path, undefined, `valid headers (${problem})`)
+  })
+}
+
+/** Merges `over` onto `base`; `over` wins per name. Returns `base` itself when there is nothing to add. */
+export function mergeHeaders(base: HeaderRecord, over: HeaderRecord | undefined): HeaderRecord {
+  if (over === undefined) return base
+  for (const _ in over) return { ...base, ...over }
+  return base
+}
+
+function appendQueryValue(params: URLSearchParams, key: string, value: QueryInput[keyof QueryInput]): void {
+  if (value === undefined || value === null) return
+  if (Array.isArray(value)) {
+    for (const v of value) params.append(key, String(v))
+  } else params.append(key, String(value))
+}
+
+/** Serialises a query object (undefined and null values left out, arrays repeated) without the `?`. */
+export function serializeQuery(query: QueryInput | undefined, defaults?: string): string {
+  if (query === undefined) return defaults ?? ''
+  const params = new URLSearchParams(defaults)
+  if (query instanceof URLSearchParams) {
+    for (const key of new Set(query.keys())) params.delete(key)
+    for (const [key, value] of query) params.append(key, value)
+  } else {
+    for (const key in query) {
+      params.delete(key)
+      appendQueryValue(params, key, (query as Record<string, QueryInput[keyof QueryInput]>)[key])
+    }
+  }
+  return params.toString()
+}
+
+export function configQuery(path: string, input: unknown): string {
+  if (
+    !(input instanceof URLSearchParams) &&
+    (input === null || typeof input !== 'object' || Array.isArray(input))
+  ) {
+    throw new ConfigError(path, input, 'an object or URLSearchParams')
+  }
+  return serializeQuery(input as QueryInput)
+}

@@ -1,0 +1,319 @@
+import type { Dispatcher } from 'undici'
+import { ConfigError } from './errors.js'
+import { redactUrl } from './redact.js'
+
+/** Milliseconds for each phase of a call. */
+export interface TimeoutOptions {
+  /** Opening the TCP (and TLS) connection. Client-wide: a pooled connection serves many requests. */
+  connect?: number
+  /** From the request being written to the response head. */
+  headers?: number
+  /** Idle time between two body chunks. */
+  body?: number
+  /** Waiting for a free pooled connection (a fresh connection's connect time counts here too). */
+  pool?: number
+  /** The whole call: every attempt, every backoff wait, until the body has been received. */
+  total?: number
+}
+
+export type RequestTimeoutOptions = Omit<TimeoutOptions, 'connect'>
+
+export interface LimitOptions {
+  /** Connections per origin. */
+  connections?: number
+  /** How long an idle keep-alive connection is kept, when the server gives no hint. */
+  keepAliveTimeout?: number
+  /** The most a server's keep-alive hint may keep an idle connection. */
+  keepAliveMaxTimeout?: number
+  /** Requests in flight on one HTTP/1.1 connection. */
+  pipelining?: number
+  /** A connection older than this serves no new request, so long-lived pools follow DNS changes. */
+  maxLifetime?: number
+}
+
+export interface TlsOptions {
+  ca?: string | Buffer | Array<string | Buffer>
+  cert?: string | Buffer | Array<string | Buffer>
+  key?: string | Buffer | Array<string | Buffer>
+  servername?: string
+  /** Turns certificate verification off. Named so that nobody sets it by accident. */
+  dangerouslyDisableVerification?: boolean
+}
+
+export type HeaderValue = string | number | readonly string[] | undefined | null
+export type HeadersInput = Record<string, HeaderValue> | Headers | Iterable<readonly [string, string]>
+export type QueryValue = string | number | boolean | undefined | null | readonly (string | number | boolean)[]
+export type QueryInput = Record<string, QueryValue> | URLSearchParams
+
+export interface ClientOptions {
+  /** Paths resolve against it; the client's default headers go to its origin only. */
+  baseUrl?: string | URL
+  headers?: HeadersInput
+  query?: QueryInput
+  timeout?: TimeoutOptions
+  limits?: LimitOptions
+  /** Negotiate HTTP/2 over TLS (undici `allowH2`). */
+  http2?: boolean
+  tls?: TlsOptions
+  /** An explicit proxy URL, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
+  proxy?: string | URL | 'env'
+  /** Any undici Dispatcher to send through instead of an owned pool. */
+  transport?: Dispatcher
+  /** Close `transport` when the client closes. Off: a client does not close what it was given. */
+  closeTransport?: boolean
+  /** Reject 4xx and 5xx responses with `HttpStatusError`. */
+  raiseForStatus?: boolean
+  /** Origins other than `baseUrl`'s that absolute URLs may reach, or `'*'`. Default headers never go there. */
+  allowedOrigins?: '*' | readonly string[]
+}
+
+export interface NormalizedTimeouts {
+  connect: number
+  headers: number
+  body: number
+  pool: number
+  total: number
+}
+
+export interface NormalizedLimits {
+  connections: number
+  keepAliveTimeout: number
+  keepAliveMaxTimeout: number
+  pipelining: number
+  maxLifetime: number
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<NormalizedTimeouts> = Object.freeze({
+  connect: 10_000,
+  headers: 30_000,
+  body: 30_000,
+  pool: 30_000,
+  total: 60_000,
+})
+
+export const DEFAULT_LIMITS: Readonly<NormalizedLimits> = Object.freeze({
+  connections: 64,
+  // Below the 5 s idle timeout of Node's http server (and most proxies), so the client lets go first.
+  keepAliveTimeout: 4_000,
+  keepAliveMaxTimeout: 60_000,
+  pipelining: 1,
+  maxLifetime: 300_000,
+})
+
+const TIMEOUT_KEYS = ['connect', 'headers', 'body', 'pool', 'total'] as const
+const LIMIT_KEYS = [
+  'connections',
+  'keepAliveTimeout',
+  'keepAliveMaxTimeout',
+  'pipelining',
+  'maxLifetime',
+] as const
+const TLS_KEYS = ['ca', 'cert', 'key', 'servername', 'dangerouslyDisableVerification'] as const
+const CLIENT_KEYS = [
+  'baseUrl',
+  'headers',
+  'query',
+  'timeout',
+  'limits',
+  'http2',
+  'tls',
+  'proxy',
+  'transport',
+  'closeTransport',
+  'raiseForStatus',
+  'allowedOrigins',
+] as const
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+export function expectObject(path: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new ConfigError(path, value, 'an object')
+  for (const key in value) {
+    if (!keys.includes(key)) {
+      throw new ConfigError(
+        `${path ? `${path}.` : ''}${key}`,
+        value[key],
+        `a known option (one of ${keys.join(', ')})`,
+      )
+    }
+  }
+  return value
+}
+
+export function expectMs(path: string, value: unknown, allowZero = false): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0) ||
+    value > 2_147_483_647
+  ) {
+    throw new ConfigError(path, value, `a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`)
+  }
+  return value
+}
+
+export function expectPositiveInt(path: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(path, value, 'an integer >= 1')
+  }
+  return value
+}
+
+export function expectBoolean(path: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(path, value, 'a boolean')
+  return value
+}
+
+export function normalizeTimeouts(
+  path: string,
+  input: unknown,
+  base: Readonly<NormalizedTimeouts>,
+  keys: readonly string[] = TIMEOUT_KEYS,
+): NormalizedTimeouts {
+  if (input === undefined) return base as NormalizedTimeouts
+  const o = expectObject(path, input, keys)
+  const out = { ...base }
+  for (const key of TIMEOUT_KEYS) {
+    if (o[key] !== undefined) out[key] = expectMs(`${path}.${key}`, o[key])
+  }
+  return out
+}
+
+export function normalizeLimits(
+  path: string,
+  input: unknown,
+  base: Readonly<NormalizedLimits>,
+): NormalizedLimits {
+  if (input === undefined) return base as NormalizedLimits
+  const o = expectObject(path, input, LIMIT_KEYS)
+  const out = { ...base }
+  if (o.connections !== undefined) out.connections = expectPositiveInt(`${path}.connections`, o.connections)
+  if (o.pipelining !== undefined) out.pipelining = expectPositiveInt(`${path}.pipelining`, o.pipelining)
+  if (o.keepAliveTimeout !== undefined)
+    out.keepAliveTimeout = expectMs(`${path}.keepAliveTimeout`, o.keepAliveTimeout)
+  if (o.keepAliveMaxTimeout !== undefined)
+    out.keepAliveMaxTimeout = expectMs(`${path}.keepAliveMaxTimeout`, o.keepAliveMaxTimeout)
+  if (o.maxLifetime !== undefined) out.maxLifetime = expectMs(`${path}.maxLifetime`, o.maxLifetime, true)
+  return out
+}
+
+function isPem(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value)
+}
+
+export function normalizeTls(path: string, input: unknown): TlsOptions | undefined {
+  if (input === undefined) return undefined
+  const o = expectObject(path, input, TLS_KEYS)
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const v = o[key]
+    if (v !== undefined && !isPem(v) && !(Array.isArray(v) && v.every(isPem))) {
+      throw new ConfigError(`${path}.${key}`, v, 'a PEM string or Buffer, or an array of them')
+    }
+  }
+  if (o.servername !== undefined && (typeof o.servername !== 'string' || o.servername === '')) {
+    throw new ConfigError(`${path}.servername`, o.servername, 'a non-empty host name')
+  }
+  if (o.dangerouslyDisableVerification !== undefined) {
+    expectBoolean(`${path}.dangerouslyDisableVerification`, o.dangerouslyDisableVerification)
+  }
+  return o as TlsOptions
+}
+
+export function parseBaseUrl(path: string, value: unknown): URL {
+  let url: URL
+  try {
+    if (!(value instanceof URL) && typeof value !== 'string') throw new TypeError()
+    url = new URL(String(value))
+  } catch {
+    throw new ConfigError(
+      path,
+      typeof value === 'string' ? redactUrl(value) : value,
+      'an absolute http(s) URL',
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(path, redactUrl(url.href), 'an absolute http(s) URL')
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(path, redactUrl(url.href), 'a URL without credentials (pass them in `headers`)')
+  }
+  return url
+}
+
+export function isDispatcher(value: unknown): value is Dispatcher {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Dispatcher).dispatch === 'function' &&
+    typeof (value as Dispatcher).close === 'function' &&
+    typeof (value as Dispatcher).destroy === 'function'
+  )
+}
+
+export interface NormalizedClientOptions {
+  base: URL | undefined
+  timeouts: NormalizedTimeouts
+  limits: NormalizedLimits
+  http2: boolean
+  tls: TlsOptions | undefined
+  proxy: string | 'env' | undefined
+  transport: Dispatcher | undefined
+  closeTransport: boolean
+  raiseForStatus: boolean
+  allowedOrigins: '*' | ReadonlySet<string> | undefined
+}
+
+export function normalizeClientOptions(
+  input: unknown,
+  keys: readonly string[] = CLIENT_KEYS,
+): NormalizedClientOptions {
+  const o = input === undefined ? {} : expectObject('', input, keys)
+  const base = o.baseUrl === undefined ? undefined : parseBaseUrl('baseUrl', o.baseUrl)
+  let proxy: string | undefined
+  if (o.proxy !== undefined) {
+    if (o.proxy === 'env') proxy = 'env'
+    else proxy = parseBaseUrl('proxy', o.proxy).href
+  }
+  if (o.transport !== undefined && !isDispatcher(o.transport)) {
+    throw new ConfigError('transport', o.transport, 'an undici Dispatcher (with dispatch, close and destroy)')
+  }
+  if (o.transport !== undefined) {
+    for (const owned of ['limits', 'tls', 'http2', 'proxy'] as const) {
+      if (o[owned] !== undefined) {
+        throw new ConfigError(
+          owned,
+          o[owned],
+          `no value when \`transport\` is given (configure the transport instead)`,
+        )
+      }
+    }
+  }
+  let allowedOrigins: '*' | Set<string> | undefined
+  if (o.allowedOrigins !== undefined) {
+    if (o.allowedOrigins === '*') allowedOrigins = '*'
+    else if (Array.isArray(o.allowedOrigins)) {
+      allowedOrigins = new Set(
+        o.allowedOrigins.map((origin, i) => parseBaseUrl(`allowedOrigins[${i}]`, origin).origin),
+      )
+    } else throw new ConfigError('allowedOrigins', o.allowedOrigins, "'*' or an array of origins")
+  }
+  return {
+    base,
+    timeouts: normalizeTimeouts('timeout', o.timeout, DEFAULT_TIMEOUTS),
+    limits: normalizeLimits('limits', o.limits, DEFAULT_LIMITS),
+    http2: o.http2 === undefined ? false : expectBoolean('http2', o.http2),
+    tls: normalizeTls('tls', o.tls),
+    proxy,
+    transport: o.transport as Dispatcher | undefined,
+    closeTransport:
+      o.closeTransport === undefined ? false : expectBoolean('closeTransport', o.closeTransport),
+    raiseForStatus:
+      o.raiseForStatus === undefined ? false : expectBoolean('raiseForStatus', o.raiseForStatus),
+    allowedOrigins,
+  }
+}

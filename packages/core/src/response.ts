@@ -1,0 +1,265 @@
+import { Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import { HttpStatusError, type RetryRecord } from './errors.js'
+import { redactUrl } from './redact.js'
+
+type Controller = Dispatcher.DispatchController
+
+/** Bodies up to this size are read in full as they arrive, so the connection goes back to the pool at once. */
+const EAGER_BUFFER_LIMIT = 1024 * 1024
+/** Past this much, a dumped body is not worth reading to keep the connection: it is aborted instead. */
+const DUMP_LIMIT = 128 * 1024
+
+enum BodyState {
+  Open = 0,
+  Ended = 1,
+  Failed = 2,
+}
+
+enum Consumer {
+  None = 0,
+  Bytes = 1,
+  Text = 2,
+  Json = 3,
+  ArrayBuffer = 4,
+  Stream = 5,
+  Dump = 6,
+}
+
+/**
+ * A response whose head has arrived. The body is buffered as it comes (up to 1 MiB eagerly, then
+ * the connection is paused until someone reads), so `json()`, `text()` and `bytes()` never build a
+ * stream; `body` makes one only when asked for.
+ */
+export class MooringResponse {
+  readonly status: number
+  readonly statusText: string
+  readonly headers: Record<string, string | string[]>
+  readonly method: string
+  /** Attempts the call made, replays and retries included. */
+  readonly attempts: number
+  readonly retries: RetryRecord[]
+  readonly #origin: string
+  readonly #path: string
+  #controller: Controller | null
+  #chunks: Buffer[] = []
+  #size = 0
+  #state = BodyState.Open
+  #error: unknown = null
+  #consumer = Consumer.None
+  #resolve: ((value: never) => void) | null = null
+  #reject: ((reason: unknown) => void) | null = null
+  #stream: Readable | null = null
+
+  /** @internal */
+  constructor(
+    controller: Controller | null,
+    status: number,
+    statusText: string,
+    headers: Record<string, string | string[]>,
+    method: string,
+    origin: string,
+    path: string,
+    attempts: number,
+    retries: RetryRecord[],
+  ) {
+    this.#controller = controller
+    this.status = status
+    this.statusText = statusText
+    this.headers = headers
+    this.method = method
+    this.#origin = origin
+    this.#path = path
+    this.attempts = attempts
+    this.retries = retries
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300
+  }
+
+  /** The URL with credentials and secret-looking query values redacted, fit for logs. */
+  get url(): string {
+    return redactUrl(this.#origin + this.#path)
+  }
+
+  /** The URL as requested. */
+  get rawUrl(): string {
+    return this.#origin + this.#path
+  }
+
+  /** True once the body has been asked for (read, streamed or dumped). */
+  get bodyUsed(): boolean {
+    return this.#consumer !== Consumer.None
+  }
+
+  /** Throws `HttpStatusError` for a 4xx or 5xx status; returns the response otherwise. */
+  raiseForStatus(): this {
+    if (this.status >= 400) throw new HttpStatusError(this)
+    return this
+  }
+
+  text(): Promise<string> {
+    return this.#consume(Consumer.Text)
+  }
+
+  json<T = unknown>(): Promise<T> {
+    return this.#consume(Consumer.Json)
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.#consume(Consumer.Bytes)
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#consume(Consumer.ArrayBuffer)
+  }
+
+  /** The body as a Node stream, with backpressure down to the socket. */
+  get body(): Readable {
+    if (this.#stream !== null) return this.#stream
+    this.#claim(Consumer.Stream)
+    const stream = new Readable({
+      read: () => this.#controller?.resume(),
+      destroy: (err, callback) => {
+        if (this.#state === BodyState.Open)
+          this.#controller?.abort(err ?? new Error('response body stream destroyed'))
+        callback(err)
+      },
+    })
+    this.#stream = stream
+    for (const chunk of this.#chunks) stream.push(chunk)
+    this.#chunks = []
+    if (this.#state === BodyState.Ended) stream.push(null)
+    else if (this.#state === BodyState.Failed) stream.destroy(this.#error as Error)
+    return stream
+  }
+
+  /**
+   * Discards the body and lets the connection go: a short remainder is read so the connection is
+   * kept alive, a long one is aborted. Resolves when the body is released; never rejects.
+   */
+  dump(): Promise<void> {
+    if (this.#consumer !== Consumer.None) {
+      if (this.#consumer === Consumer.Stream && this.#stream && !this.#stream.destroyed)
+        this.#stream.destroy()
+      return Promise.resolve()
+    }
+    this.#consumer = Consumer.Dump
+    this.#chunks = []
+    if (this.#state !== BodyState.Open) return Promise.resolve()
+    if (this.#size > DUMP_LIMIT) {
+      this.#controller?.abort(new Error('response body dumped'))
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve) => {
+      this.#resolve = resolve as (value: never) => void
+      this.#reject = () => resolve()
+      this.#controller?.resume()
+    })
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dump()
+  }
+
+  #claim(consumer: Consumer): void {
+    if (this.#consumer !== Consumer.None) throw new TypeError('the response body has already been used')
+    this.#consumer = consumer
+  }
+
+  #consume<T>(consumer: Consumer): Promise<T> {
+    try {
+      this.#claim(consumer)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (this.#state === BodyState.Ended) {
+      try {
+        return Promise.resolve(this.#convert() as T)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
+    if (this.#state === BodyState.Failed) return Promise.reject(this.#error)
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve as (value: never) => void
+      this.#reject = reject
+      this.#controller?.resume()
+    })
+  }
+
+  #convert(): unknown {
+    const chunks = this.#chunks
+    this.#chunks = []
+    const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.#size)
+    switch (this.#consumer) {
+      case Consumer.Text:
+        return buf.toString('utf8')
+      case Consumer.Json:
+        return JSON.parse(buf.toString('utf8'))
+      case Consumer.ArrayBuffer:
+        return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
+      default:
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+    }
+  }
+
+  /** @internal A body chunk arrived. */
+  _push(chunk: Buffer): void {
+    const consumer = this.#consumer
+    if (consumer === Consumer.Stream) {
+      if (!this.#stream!.push(chunk)) this.#controller?.pause()
+      return
+    }
+    this.#size += chunk.length
+    if (consumer === Consumer.Dump) {
+      if (this.#size > DUMP_LIMIT) this.#controller?.abort(new Error('response body dumped'))
+      return
+    }
+    this.#chunks.push(chunk)
+    if (consumer === Consumer.None && this.#size > EAGER_BUFFER_LIMIT) this.#controller?.pause()
+  }
+
+  /** @internal The body is complete. */
+  _end(): void {
+    this.#state = BodyState.Ended
+    this.#controller = null
+    if (this.#stream !== null) {
+      this.#stream.push(null)
+      return
+    }
+    const resolve = this.#resolve
+    if (resolve === null) return
+    this.#resolve = this.#reject = null
+    if (this.#consumer === Consumer.Dump) {
+      resolve(undefined as never)
+      return
+    }
+    try {
+      resolve(this.#convert() as never)
+    } catch (err) {
+      this.#rejectWith(err)
+    }
+  }
+
+  /** @internal The body failed: aborted, timed out, connection lost. */
+  _fail(error: unknown): void {
+    if (this.#state !== BodyState.Open) return
+    this.#state = BodyState.Failed
+    this.#error = error
+    this.#controller = null
+    this.#chunks = []
+    if (this.#stream !== null) {
+      this.#stream.destroy(error as Error)
+      return
+    }
+    this.#rejectWith(error)
+  }
+
+  #rejectWith(error: unknown): void {
+    const reject = this.#reject
+    this.#resolve = this.#reject = null
+    reject?.(error)
+  }
+}

@@ -1,0 +1,51 @@
+import type { Dispatcher } from 'undici'
+
+/** Requests counted by Mooring for one origin. */
+export class OriginCounters {
+  inFlight = 0
+  done = 0
+  failed = 0
+}
+
+export interface PoolStats {
+  /** Open connections. */
+  open: number
+  /** Open connections with no request on them. */
+  idle: number
+  busy: number
+  /** Requests waiting for a connection. */
+  queued: number
+}
+
+export interface OriginStats extends Partial<PoolStats> {
+  inFlight: number
+  done: number
+  failed: number
+}
+
+export interface ClientStats {
+  /** Requests in flight through this client and its scopes. */
+  inFlight: number
+  origins: Record<string, OriginStats>
+}
+
+interface UndiciPoolStats {
+  connected: number
+  free: number
+  pending: number
+  queued: number
+  running: number
+  size: number
+}
+
+/** Reads undici's own per-origin pool figures (Agent.stats), when the dispatcher has them. */
+export function readPoolStats(dispatcher: Dispatcher): Record<string, PoolStats> {
+  const out: Record<string, PoolStats> = {}
+  const raw = (dispatcher as { stats?: Record<string, UndiciPoolStats> }).stats
+  if (raw === undefined || raw === null || typeof raw !== 'object') return out
+  for (const origin in raw) {
+    const s = raw[origin]
+    out[origin] = { open: s.connected, idle: s.free, busy: s.connected - s.free, queued: s.queued }
+  }
+  return out
+}

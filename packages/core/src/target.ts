@@ -1,0 +1,57 @@
+/** Where a request goes: the origin the dispatcher connects to and the request-target sent on it. */
+export interface Target {
+  origin: string
+  path: string
+  /** The request goes to the base origin, so the client's default headers and query go with it. */
+  home: boolean
+}
+
+export interface Base {
+  origin: string
+  /** The base URL's path without a trailing slash; '' for the root. */
+  prefix: string
+}
+
+export function toBase(url: URL | undefined): Base | undefined {
+  if (url === undefined) return undefined
+  const prefix = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+  return { origin: url.origin, prefix }
+}
+
+const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/
+
+/**
+ * Resolves `path` against the base. A relative path is appended to the base path (`/v1` + `users`
+ * → `/v1/users`), so it can never leave the base origin: only an absolute URL or a `//host` path
+ * can, and the caller decides whether that origin is allowed. Returns undefined for a path that is
+ * neither (no base and not absolute).
+ */
+export function resolveTarget(base: Base | undefined, path: string): Target | undefined {
+  const c0 = path.charCodeAt(0)
+  const c1 = path.charCodeAt(1)
+  // '/' followed by anything but '/' or '\' : the hot path, no URL parsing.
+  if (base !== undefined && c0 === 47 && c1 !== 47 && c1 !== 92) {
+    return { origin: base.origin, path: base.prefix === '' ? path : base.prefix + path, home: true }
+  }
+  if (ABSOLUTE.test(path) || ((c0 === 47 || c0 === 92) && (c1 === 47 || c1 === 92))) {
+    let url: URL
+    try {
+      url = base === undefined ? new URL(path) : new URL(path, base.origin)
+    } catch {
+      return undefined
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    return {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      home: base !== undefined && url.origin === base.origin,
+    }
+  }
+  if (base === undefined) return undefined
+  return { origin: base.origin, path: `${base.prefix}/${path}`, home: true }
+}
+
+export function appendQuery(path: string, query: string): string {
+  if (query === '') return path
+  return path.includes('?') ? `${path}&${query}` : `${path}?${query}`
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources, so a change in core is seen by the plugins without a rebuild.
+    alias: {
+      '@mooring/core': src('core'),
+      '@mooring/express': src('express'),
+      '@mooring/fastify': src('fastify'),
+      '@mooring/hono': src('hono'),
+      '@mooring/nest': src('nest'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+})
