@@ -1,0 +1,207 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
+import { ConfigError } from './errors.js'
+import { expectMs, expectObject, expectPositiveInt, type LimitOptions, type TlsOptions } from './options.js'
+import type { ClientOptions } from './options.js'
+import type { ClientStats } from './stats.js'
+
+/**
+ * What a framework registration takes: every client option, plus how handlers get their client.
+ * Shared by all four plugins, so each is glue over this and nothing more.
+ */
+export interface BindingOptions extends ClientOptions {
+  /**
+   * `'request'` (default): each inbound request gets a scope of the app client, closed at teardown.
+   * `'app'`: handlers get the app client itself.
+   */
+  scope?: 'app' | 'request'
+  /** The property handlers read (`req.http`, `c.var.http`, …). Default `http`. */
+  name?: string
+  /** For request scopes: the app's shared pool (default), or a pool per request closed at teardown. */
+  pool?: 'shared' | 'isolated'
+  /** Limits of each per-request pool when `pool` is `'isolated'`. */
+  requestLimits?: LimitOptions
+  /** TLS of each per-request pool when `pool` is `'isolated'` (per-tenant client certificates). */
+  requestTls?: TlsOptions
+  /** Calls one inbound request may have in flight at once, so no request takes the whole pool. */
+  maxConcurrent?: number
+  /** Inbound headers copied onto every outbound call of the request (`x-request-id`, `traceparent`). */
+  propagate?: readonly string[]
+  /** Milliseconds an inbound request has; its calls get what is left of it. */
+  deadline?: number
+  /** Use this client as the app client instead of creating one; the binding will not close it. */
+  client?: MooringClient
+}
+
+/** What a plugin knows of an inbound request. */
+export interface InboundRequest {
+  /** Node's IncomingHttpHeaders or a web Headers. */
+  headers: Record<string, string | string[] | undefined> | Headers
+  /** Aborted when the downstream client goes away. */
+  signal?: AbortSignal
+  /** When the request arrived, in ms since the epoch (for `deadline`). Default: now. */
+  startedAt?: number
+}
+
+export interface BindingStats extends ClientStats {
+  scopesOpened: number
+  scopesClosed: number
+}
+
+const BINDING_KEYS = [
+  'scope',
+  'name',
+  'pool',
+  'requestLimits',
+  'requestTls',
+  'maxConcurrent',
+  'propagate',
+  'deadline',
+  'client',
+]
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * One registration of Mooring in an app: the app client, how a request gets its client, and the
+ * AsyncLocalStorage that lets code with no `req` find the current one. Plugins call `open` when a
+ * request arrives, `release` when it is finished (however it finished), `close` at shutdown.
+ */
+export class ClientBinding {
+  readonly name: string
+  readonly mode: 'app' | 'request'
+  /** The app client: one pool for the app's lifetime. */
+  readonly client: MooringClient
+  readonly #ownsClient: boolean
+  readonly #scopeTemplate: ScopeOptions
+  readonly #propagate: readonly string[]
+  readonly #deadline: number
+  readonly #storage = new AsyncLocalStorage<MooringClient>()
+  readonly #open = new Set<MooringClient>()
+  #opened = 0
+  #closed = 0
+
+  constructor(options: BindingOptions = {}) {
+    const o = options as Record<string, unknown>
+    const clientOptions: Record<string, unknown> = {}
+    const own: Record<string, unknown> = {}
+    for (const key in o) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
+    expectObject('', own, BINDING_KEYS)
+    const mode = own.scope ?? 'request'
+    if (mode !== 'app' && mode !== 'request') throw new ConfigError('scope', mode, "'app' or 'request'")
+    this.mode = mode
+    const name = own.name ?? 'http'
+    if (typeof name !== 'string' || !IDENTIFIER.test(name))
+      throw new ConfigError('name', name, 'an identifier')
+    this.name = name
+    if (own.pool !== undefined && own.pool !== 'shared' && own.pool !== 'isolated') {
+      throw new ConfigError('pool', own.pool, "'shared' or 'isolated'")
+    }
+    const propagate = own.propagate ?? []
+    if (!Array.isArray(propagate) || !propagate.every((h) => typeof h === 'string' && h !== '')) {
+      throw new ConfigError('propagate', propagate, 'an array of header names')
+    }
+    this.#propagate = propagate.map((h: string) => h.toLowerCase())
+    this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
+    const maxConcurrent =
+      own.maxConcurrent === undefined ? undefined : expectPositiveInt('maxConcurrent', own.maxConcurrent)
+    if (mode === 'app') {
+      for (const key of [
+        'pool',
+        'requestLimits',
+        'requestTls',
+        'maxConcurrent',
+        'propagate',
+        'deadline',
+      ] as const) {
+        if (own[key] !== undefined)
+          throw new ConfigError(key, own[key], "no value when scope is 'app' (it is per request)")
+      }
+    } else if (own.pool !== 'isolated') {
+      for (const key of ['requestLimits', 'requestTls'] as const) {
+        if (own[key] !== undefined) throw new ConfigError(key, own[key], "no value unless pool is 'isolated'")
+      }
+    }
+    if (own.client !== undefined) {
+      if (!(own.client instanceof MooringClient))
+        throw new ConfigError('client', own.client, 'a MooringClient')
+      if (Object.keys(clientOptions).length > 0) {
+        throw new ConfigError(
+          Object.keys(clientOptions)[0],
+          undefined,
+          'no client option when `client` is given',
+        )
+      }
+      this.client = own.client
+      this.#ownsClient = false
+    } else {
+      this.client = createClient(clientOptions as ClientOptions)
+      this.#ownsClient = true
+    }
+    this.#scopeTemplate = {
+      pool: own.pool as ScopeOptions['pool'],
+      limits: own.requestLimits as LimitOptions | undefined,
+      tls: own.requestTls as TlsOptions | undefined,
+      maxConcurrent,
+    }
+  }
+
+  /** The client for an inbound request: a new scope in request mode, the app client in app mode. */
+  open(inbound: InboundRequest): MooringClient {
+    if (this.mode === 'app') return this.client
+    const scopeOptions: ScopeOptions = { ...this.#scopeTemplate, signal: inbound.signal }
+    if (this.#propagate.length > 0) scopeOptions.headers = this.#propagated(inbound.headers)
+    if (this.#deadline !== 0) scopeOptions.deadline = (inbound.startedAt ?? Date.now()) + this.#deadline
+    const scope = this.client.scope(scopeOptions)
+    this.#opened++
+    this.#open.add(scope)
+    return scope
+  }
+
+  #propagated(headers: InboundRequest['headers']): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {}
+    const isWebHeaders = typeof (headers as Headers).get === 'function'
+    for (const name of this.#propagate) {
+      const value = isWebHeaders
+        ? (headers as Headers).get(name)
+        : (headers as Record<string, string | string[]>)[name]
+      if (value !== undefined && value !== null) out[name] = value
+    }
+    return out
+  }
+
+  /** Closes what `open` gave, aborting whatever the request left in flight. Safe to call twice. */
+  release(client: MooringClient): Promise<void> {
+    if (!this.#open.delete(client)) return Promise.resolve()
+    this.#closed++
+    return client.close()
+  }
+
+  /** Runs `fn` with `client` as the current client of this registration. */
+  run<T>(client: MooringClient, fn: () => T): T {
+    return this.#storage.run(client, fn)
+  }
+
+  /** Makes `client` current for the rest of this asynchronous context (for hook-based frameworks). */
+  enter(client: MooringClient): void {
+    this.#storage.enterWith(client)
+  }
+
+  /** The current request's client inside a request; the app client outside one. */
+  current(): MooringClient {
+    return this.#storage.getStore() ?? this.client
+  }
+
+  stats(): BindingStats {
+    return { ...this.client.stats(), scopesOpened: this.#opened, scopesClosed: this.#closed }
+  }
+
+  /** Closes the request scopes still open, then the app client (unless it was given). */
+  async close(options?: CloseOptions): Promise<void> {
+    if (this.#ownsClient) await this.client.close(options)
+    await Promise.all([...this.#open].map((scope) => this.release(scope)))
+  }
+}
+
+export function createBinding(options?: BindingOptions): ClientBinding {
+  return new ClientBinding(options)
+}
