@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import type { RetryBudget } from './budget.js'
 import type { DeadlineHolder } from './deadlines.js'
 import { deadlines } from './deadlines.js'
 import {
@@ -9,10 +10,15 @@ import {
   type RetryRecord,
   TimeoutError,
 } from './errors.js'
-import { mapError } from './map-error.js'
+import { emit, type Hooks, observed } from './instrument.js'
+import { errorCode, mapError } from './map-error.js'
 import type { NormalizedTimeouts } from './options.js'
 import { redactUrl } from './redact.js'
 import { MooringResponse } from './response.js'
+import { backoffDelay, type RetryPolicy } from './retry.js'
+import { parseRetryAfter } from './retry-after.js'
+import type { OriginCounters } from './stats.js'
+import { isStaleConnectionError } from './stale.js'
 
 type Controller = Dispatcher.DispatchController
 
@@ -22,13 +28,40 @@ export interface CallOwner {
   _callSettled(call: Call, failed: boolean): void
 }
 
+/** How a call may be tried again, decided once by the client when the call is made. */
+export interface CallRetry {
+  policy: RetryPolicy | null
+  budget: RetryBudget | null
+  /** The method is idempotent, or the request carries an Idempotency-Key. */
+  idempotent: boolean
+  /** The body can be sent again. */
+  replayable: boolean
+}
+
 const NO_RETRIES: RetryRecord[] = []
 Object.freeze(NO_RETRIES)
 
+/** A retried attempt's body worth reading to keep its connection; past this it is aborted. */
+const DISCARD_LIMIT = 64 * 1024
+
+enum Phase {
+  /** Dispatched, waiting for a connection or the response head. */
+  Head = 0,
+  /** The head was handed to the caller; the body is arriving. */
+  Body = 1,
+  /** A retry was decided on this attempt's status; its body is being discarded. */
+  Discard = 2,
+  /** Waiting for the next attempt (backoff). */
+  Backoff = 3,
+  Done = 4,
+}
+
 /**
- * One logical request: the undici dispatch handler (new handler API), its deadlines and its abort
- * handle in one object, so a call allocates no AbortController, no closure per phase and no stream.
- * It is its own `abort` event listener (`handleEvent`), so a caller's signal costs no closure either.
+ * One logical request: the undici dispatch handler (new handler API), its deadlines, its retries and
+ * its abort handle in one object, so a call allocates no AbortController, no closure per phase and
+ * no stream. It is its own `abort` event listener (`handleEvent`), so a caller's signal costs no
+ * closure either. Attempts reuse the object: a callback from an attempt the call has moved on from
+ * is told apart by its controller.
  */
 export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   readonly owner: CallOwner
@@ -37,23 +70,30 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   readonly timeouts: NormalizedTimeouts
   readonly raiseForStatus: boolean
   readonly signal: AbortSignal | undefined
-  readonly #poolTimeout: number
-  #poolDeadline = 0
+  readonly retry: CallRetry
+  readonly hooks: Hooks | null
   readonly #totalDeadline: number
+  #startedAt = 0
+  #poolDeadline = 0
+  #waitingForConnection = false
   #controller: Controller | null = null
   #started = false
-  /** The caller has its answer (the head, or an error). */
+  #phase = Phase.Head
   #settled = false
-  /** Mooring is done with this call: body complete, failed or aborted. */
-  #finished = false
   #response: MooringResponse | null = null
   #abortReason: MooringError | null = null
   #resolve: ((response: MooringResponse) => void) | null = null
   #reject: ((reason: unknown) => void) | null = null
+  #retriesUsed = 0
+  #staleReplayed = false
+  #discarded = 0
+  #nextDelay = 0
+  #nextReason = ''
+  #timer: NodeJS.Timeout | null = null
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
   /** The per-origin counters of the client that made the call. */
-  counters: { inFlight: number; done: number; failed: number } | null = null
+  counters: OriginCounters | null = null
 
   constructor(
     owner: CallOwner,
@@ -63,15 +103,18 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     totalDeadline: number,
     raiseForStatus: boolean,
     signal: AbortSignal | undefined,
+    retry: CallRetry,
+    hooks: Hooks | null,
   ) {
     this.owner = owner
     this.dispatcher = dispatcher
     this.options = options
     this.timeouts = timeouts
-    this.#poolTimeout = timeouts.pool
     this.#totalDeadline = totalDeadline
     this.raiseForStatus = raiseForStatus
     this.signal = signal
+    this.retry = retry
+    this.hooks = hooks
   }
 
   get info(): RequestInfo {
@@ -84,7 +127,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#resolve = resolve
       this.#reject = reject
     })
+    this.#startedAt = now
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
+    this.retry.budget?.deposit()
+    if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)
     return promise
@@ -92,26 +138,28 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   #dispatch(now: number): void {
     this.attempts++
+    this.#phase = Phase.Head
     this.#controller = null
     this.#started = false
-    this.#poolDeadline = now + this.#poolTimeout
+    this.#waitingForConnection = true
+    this.#poolDeadline = now + this.timeouts.pool
     try {
       this.dispatcher.dispatch(this.options, this)
     } catch (err) {
-      this.#fail(err)
+      this.#attemptFailed(err)
     }
   }
 
   /** Aborts the call with `reason`, whatever phase it is in. */
   abort(reason: MooringError): void {
-    if (this.#finished || this.#abortReason !== null) return
+    if (this.#phase === Phase.Done || this.#abortReason !== null) return
     this.#abortReason = reason
     if (this.#controller !== null) {
       this.#controller.abort(reason)
       return
     }
-    // Still queued for a connection: answer now; the queued dispatch is aborted the moment it
-    // reaches a connection (onRequestStart), before any byte is written.
+    // Queued for a connection or between attempts: answer now. A queued dispatch is aborted the
+    // moment it reaches a connection (onRequestStart), before any byte is written.
     this.#fail(reason)
   }
 
@@ -121,8 +169,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   checkDeadlines(now: number): void {
-    if (!this.#started && now >= this.#poolDeadline && this.#response === null) {
-      this.abort(new TimeoutError('pool', this.#poolTimeout, this.info, 'not-sent'))
+    if (this.#waitingForConnection && now >= this.#poolDeadline) {
+      this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
     } else if (now >= this.#totalDeadline) {
       this.abort(
         new TimeoutError('total', this.timeouts.total, this.info, this.#started ? 'maybe' : 'not-sent'),
@@ -131,12 +179,13 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   onRequestStart(controller: Controller): void {
-    if (this.#abortReason !== null) {
-      controller.abort(this.#abortReason)
+    if (this.#abortReason !== null || this.#phase !== Phase.Head || this.#controller !== null) {
+      controller.abort(this.#abortReason ?? new Error('superseded attempt'))
       return
     }
     this.#controller = controller
     this.#started = true
+    this.#waitingForConnection = false
   }
 
   onResponseStart(
@@ -146,6 +195,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     statusMessage?: string,
   ): void {
     if (controller !== this.#controller) return
+    if (this.#shouldRetryStatus(statusCode, headers)) {
+      this.#phase = Phase.Discard
+      this.#discarded = 0
+      return
+    }
     const response = new MooringResponse(
       controller,
       statusCode,
@@ -158,21 +212,41 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.retries,
     )
     this.#response = response
+    this.#phase = Phase.Body
     this.#settled = true
     const resolve = this.#resolve!
     const reject = this.#reject!
     this.#resolve = this.#reject = null
+    if (observed(this.hooks, 'response')) {
+      emit(this.hooks, 'response', {
+        ...this.info,
+        status: statusCode,
+        attempts: this.attempts,
+        retries: this.retries,
+        duration: performance.now() - this.#startedAt,
+      })
+    }
     if (this.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
     else resolve(response)
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (controller !== this.#controller) return
-    this.#response!._push(chunk)
+    if (this.#phase === Phase.Body) {
+      this.#response!._push(chunk)
+      return
+    }
+    this.#discarded += chunk.length
+    if (this.#discarded > DISCARD_LIMIT)
+      controller.abort(new Error('discarding the body of a retried attempt'))
   }
 
   onResponseEnd(controller: Controller): void {
     if (controller !== this.#controller) return
+    if (this.#phase === Phase.Discard) {
+      this.#retryLater(this.#nextReason, this.#nextDelay)
+      return
+    }
     this.#response!._end()
     this.#finish(false)
   }
@@ -180,11 +254,107 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   onResponseError(controller: Controller | undefined, err: Error): void {
     // A callback from an attempt this call has already moved on from.
     if (controller !== this.#controller && (controller !== undefined || this.#started)) return
+    this.#attemptFailed(err)
+  }
+
+  #attemptFailed(err: unknown): void {
+    const phase = this.#phase
+    if (phase === Phase.Done) return
+    if (this.#abortReason !== null) {
+      this.#fail(this.#abortReason)
+      return
+    }
+    if (phase === Phase.Discard) {
+      this.#retryLater(this.#nextReason, this.#nextDelay)
+      return
+    }
+    if (phase === Phase.Head) {
+      const retry = this.retry
+      // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
+      // one when that is safe, retries on or off (httpx #346, undici "other side closed").
+      if (
+        !this.#staleReplayed &&
+        this.#started &&
+        retry.idempotent &&
+        retry.replayable &&
+        isStaleConnectionError(err)
+      ) {
+        this.#staleReplayed = true
+        this.#retryLater('stale-connection', 0)
+        return
+      }
+      const reason = this.#errorRetryReason(err)
+      if (reason !== null) {
+        const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
+        if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
+          this.#retriesUsed++
+          this.#retryLater(reason, delay)
+          return
+        }
+      }
+    }
     this.#fail(err)
   }
 
+  /** The reason to retry after `err`, or null when the policy does not retry it. */
+  #errorRetryReason(err: unknown): string | null {
+    const { policy, idempotent, replayable } = this.retry
+    if (policy === null || !idempotent || !replayable || this.#retriesUsed >= policy.limit) return null
+    const code = errorCode(err)
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return policy.timeouts.has('headers') ? 'timeout:headers' : null
+    if (policy.errorCodes.has(code)) return code
+    return null
+  }
+
+  #shouldRetryStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+    const { policy, idempotent, replayable } = this.retry
+    if (policy === null || !policy.statuses.has(status)) return false
+    if (!idempotent || !replayable || this.#retriesUsed >= policy.limit) return false
+    let delay: number
+    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined
+    if (retryAfter !== undefined) {
+      // Told to wait longer than we would, or than the deadline allows: no wait, no retry.
+      if (retryAfter > policy.maxRetryAfter) return false
+      delay = retryAfter
+    } else delay = backoffDelay(policy, this.#retriesUsed + 1)
+    if (performance.now() + delay >= this.#totalDeadline) return false
+    if (!this.#withdraw()) return false
+    this.#retriesUsed++
+    this.#nextDelay = delay
+    this.#nextReason = `status:${status}`
+    return true
+  }
+
+  #withdraw(): boolean {
+    const budget = this.retry.budget
+    if (budget === null || budget.tryWithdraw()) return true
+    this.counters!.budgetRefusals++
+    return false
+  }
+
+  #retryLater(reason: string, delay: number): void {
+    this.#phase = Phase.Backoff
+    this.#controller = null
+    this.#waitingForConnection = false
+    const record: RetryRecord = { attempt: this.attempts, reason, delay }
+    this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
+    this.counters!.countRetry(reason)
+    if (observed(this.hooks, 'retry')) {
+      emit(this.hooks, 'retry', { ...this.info, attempt: this.attempts, reason, delay })
+    }
+    // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
+    this.#timer = setTimeout(this.#next, delay)
+  }
+
+  readonly #next = (): void => {
+    this.#timer = null
+    if (this.#phase !== Phase.Backoff) return
+    this.#dispatch(performance.now())
+  }
+
   #fail(err: unknown): void {
-    if (this.#finished) return
+    if (this.#phase === Phase.Done) return
     const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts)
     error.attempts = this.attempts
     error.retries = this.retries
@@ -195,13 +365,27 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#resolve = this.#reject = null
       reject(error)
     }
+    if (observed(this.hooks, 'error')) {
+      emit(this.hooks, 'error', {
+        ...this.info,
+        error,
+        attempts: this.attempts,
+        retries: this.retries,
+        duration: performance.now() - this.#startedAt,
+      })
+    }
     this.#finish(true)
   }
 
   #finish(failed: boolean): void {
-    if (this.#finished) return
-    this.#finished = true
+    if (this.#phase === Phase.Done) return
+    this.#phase = Phase.Done
     this.#controller = null
+    this.#waitingForConnection = false
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer)
+      this.#timer = null
+    }
     deadlines.delete(this)
     if (this.signal !== undefined) this.signal.removeEventListener('abort', this)
     this.owner._callSettled(this, failed)

@@ -1,41 +1,44 @@
+import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { type PreparedBody, prepareBody } from './body.js'
-import { Call, type CallOwner } from './call.js'
+import { Call, type CallOwner, type CallRetry } from './call.js'
 import { createOwnedDispatcher } from './dispatcher.js'
 import {
   AbortError,
   ClientClosedError,
   ConfigError,
-  MooringError,
+  type MooringError,
   RequestRejectedError,
   ScopeClosedReason,
 } from './errors.js'
 import { configHeaders, configQuery, type HeaderRecord, serializeQuery, toHeaderRecord } from './headers.js'
 import {
   type ClientOptions,
-  expectBoolean,
-  expectMs,
-  expectObject,
-  expectPositiveInt,
   type HeadersInput,
-  type LimitOptions,
-  type NormalizedClientOptions,
-  type NormalizedLimits,
-  type NormalizedTimeouts,
   normalizeClientOptions,
-  normalizeLimits,
+  normalizeIdempotencyKey,
   normalizeTimeouts,
-  normalizeTls,
   type QueryInput,
   type RequestTimeoutOptions,
-  type TimeoutOptions,
-  type TlsOptions,
 } from './options.js'
 import { redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
-import { type ClientStats, OriginCounters, readPoolStats } from './stats.js'
-import { appendQuery, type Base, resolveTarget, toBase } from './target.js'
+import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
+import {
+  budgetFor,
+  countersFor,
+  createRoot,
+  deriveScopeSettings,
+  isAbortSignal,
+  REQUEST_TIMEOUT_KEYS,
+  type Root,
+  type ScopeOptions,
+  type Settings,
+} from './settings.js'
+import { type ClientStats, readPoolStats } from './stats.js'
+import { appendQuery, resolveTarget, toBase } from './target.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
+import { expectMs } from './validate.js'
 
 export interface RequestOptions {
   method?: string
@@ -49,86 +52,32 @@ export interface RequestOptions {
   signal?: AbortSignal
   timeout?: RequestTimeoutOptions
   raiseForStatus?: boolean
+  retry?: RetryOptions | false
+  /** `'auto'` sends one generated key on every attempt; or set the `idempotency-key` header yourself. */
+  idempotencyKey?: 'auto' | false
 }
 
 export type RequestInit = Omit<RequestOptions, 'path' | 'method'>
-
-export interface ScopeOptions {
-  headers?: HeadersInput
-  query?: QueryInput
-  /** Aborts the scope: its in-flight requests, and any made after, fail with `AbortError`. */
-  signal?: AbortSignal
-  timeout?: RequestTimeoutOptions
-  /** An absolute time (ms since the epoch) no request of this scope may run past. */
-  deadline?: number
-  /** Requests of this scope in flight at once; more wait in the scope. */
-  maxConcurrent?: number
-  raiseForStatus?: boolean
-  /** `'isolated'` gives the scope a pool of its own, closed with it. Default: the parent's pool. */
-  pool?: 'shared' | 'isolated'
-  /** For an isolated pool. */
-  limits?: LimitOptions
-  /** For an isolated pool. */
-  tls?: TlsOptions
-  /** For an isolated pool: its connect timeout. */
-  connectTimeout?: number
-}
 
 export interface CloseOptions {
   /** How long in-flight requests may run before they are aborted. Default 5000 for a client, 0 for a scope. */
   drainTimeout?: number
 }
 
-const SCOPE_KEYS = [
-  'headers',
-  'query',
-  'signal',
-  'timeout',
-  'deadline',
-  'maxConcurrent',
-  'raiseForStatus',
-  'pool',
-  'limits',
-  'tls',
-  'connectTimeout',
-]
-const REQUEST_TIMEOUT_KEYS = ['headers', 'body', 'pool', 'total']
+export type { ScopeOptions }
+
 const DEFAULT_DRAIN_TIMEOUT = 5_000
-
-/** What every client in one tree (a root client and its scopes) shares. */
-interface Root {
-  readonly options: NormalizedClientOptions
-  readonly base: Base | undefined
-  readonly counters: Map<string, OriginCounters>
-  readonly baseCounters: OriginCounters | undefined
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as AbortSignal).aborted === 'boolean' &&
-    typeof (value as AbortSignal).addEventListener === 'function'
-  )
-}
+const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 
 /**
  * A client, or a scope of one: the same request API either way. A root client owns a dispatcher
  * (or was given one); a scope sends through its parent's dispatcher unless it asked for an isolated
- * pool, and carries its own default headers, signal, timeouts and deadline.
+ * pool, and carries its own default headers, signal, timeouts, deadline and retry policy.
  */
 export class MooringClient implements CallOwner {
   readonly #root: Root
   readonly #parent: MooringClient | null
-  readonly #dispatcher: Dispatcher
-  readonly #ownsDispatcher: boolean
-  readonly #headers: HeaderRecord
-  readonly #query: string
-  readonly #timeouts: NormalizedTimeouts
-  readonly #deadline: number
-  readonly #signal: AbortSignal | undefined
-  readonly #raiseForStatus: boolean
-  readonly #maxConcurrent: number
+  readonly #settings: Settings
   /** Calls made through this client directly. */
   readonly #calls = new Set<Call>()
   /** Scopes below this one with calls in flight; an idle scope is not referenced, so a forgotten one is garbage. */
@@ -142,30 +91,11 @@ export class MooringClient implements CallOwner {
   #closeReason: Error | null = null
 
   /** @internal Use `createClient()` or `client.scope()`. */
-  constructor(
-    root: Root,
-    parent: MooringClient | null,
-    dispatcher: Dispatcher,
-    ownsDispatcher: boolean,
-    headers: HeaderRecord,
-    query: string,
-    timeouts: NormalizedTimeouts,
-    deadline: number,
-    signal: AbortSignal | undefined,
-    raiseForStatus: boolean,
-    maxConcurrent: number,
-  ) {
+  constructor(root: Root, parent: MooringClient | null, settings: Settings) {
     this.#root = root
     this.#parent = parent
-    this.#dispatcher = dispatcher
-    this.#ownsDispatcher = ownsDispatcher
-    this.#headers = headers
-    this.#query = query
-    this.#timeouts = timeouts
-    this.#deadline = deadline
-    this.#signal = signal
-    this.#raiseForStatus = raiseForStatus
-    this.#maxConcurrent = maxConcurrent
+    this.#settings = settings
+    const signal = settings.signal
     if (signal !== undefined) {
       if (signal.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
       else signal.addEventListener('abort', this)
@@ -174,10 +104,10 @@ export class MooringClient implements CallOwner {
 
   /** The dispatcher requests go through: the owned pool, the given transport, or an isolated scope's pool. */
   get dispatcher(): Dispatcher {
-    return this.#dispatcher
+    return this.#settings.dispatcher
   }
 
-  /** True once `close()` or `destroy()` was called here or on an ancestor. */
+  /** True once `close()` or `destroy()` was called here or on an ancestor, or the scope's signal fired. */
   get closed(): boolean {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
       if (c.#closing !== null || c.#closeReason !== null) return true
@@ -216,10 +146,11 @@ export class MooringClient implements CallOwner {
   }
 
   #start(options: RequestOptions): Promise<MooringResponse> {
+    const settings = this.#settings
+    const root = this.#root
     const method = options.method === undefined ? 'GET' : options.method.toUpperCase()
     const path = options.path
     if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')
-    const root = this.#root
     const target = resolveTarget(root.base, path)
     if (target === undefined) {
       throw new RequestRejectedError(
@@ -236,7 +167,7 @@ export class MooringClient implements CallOwner {
         `the origin ${target.origin} is not the base origin ${root.base.origin} nor in allowedOrigins`,
       )
     }
-    const query = target.home ? serializeQuery(options.query, this.#query) : serializeQuery(options.query)
+    const query = target.home ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
     const requestPath = appendQuery(target.path, query)
 
     const closedError = this.#closedError(method, target.origin + requestPath)
@@ -251,9 +182,17 @@ export class MooringClient implements CallOwner {
       body = prepared
     }
 
+    let retry = settings.retry
+    if (options.retry !== undefined) retry = normalizeRetry('retry', options.retry, retry)
+    const autoKey =
+      (options.idempotencyKey === undefined
+        ? settings.autoIdempotencyKey
+        : normalizeIdempotencyKey('idempotencyKey', options.idempotencyKey)) &&
+      !(retry?.methods ?? IDEMPOTENT_METHODS).has(method)
+
     // The client's defaults go to the base origin only; elsewhere only what this request names.
-    let headers = target.home || root.base === undefined ? this.#headers : EMPTY_HEADERS
-    if (options.headers !== undefined || body?.contentType !== undefined) {
+    let headers = target.home || root.base === undefined ? settings.headers : EMPTY_HEADERS
+    if (options.headers !== undefined || body?.contentType !== undefined || autoKey) {
       headers = { ...headers }
       if (options.headers !== undefined) {
         toHeaderRecord(
@@ -267,9 +206,10 @@ export class MooringClient implements CallOwner {
       if (body?.contentType !== undefined && headers['content-type'] === undefined) {
         headers['content-type'] = body.contentType
       }
+      if (autoKey && headers['idempotency-key'] === undefined) headers['idempotency-key'] = randomUUID()
     }
 
-    let timeouts = this.#timeouts
+    let timeouts = settings.timeouts
     if (options.timeout !== undefined) {
       timeouts = normalizeTimeouts('timeout', options.timeout, timeouts, REQUEST_TIMEOUT_KEYS)
     }
@@ -282,9 +222,15 @@ export class MooringClient implements CallOwner {
 
     const now = performance.now()
     let totalDeadline = now + timeouts.total
-    if (this.#deadline < totalDeadline) totalDeadline = this.#deadline
-    const raiseForStatus = options.raiseForStatus ?? this.#raiseForStatus
+    if (settings.deadline < totalDeadline) totalDeadline = settings.deadline
 
+    const callRetry: CallRetry = {
+      policy: retry,
+      budget: retry === null ? null : budgetFor(root, target.origin),
+      idempotent:
+        (retry?.methods ?? IDEMPOTENT_METHODS).has(method) || headers['idempotency-key'] !== undefined,
+      replayable: body === undefined || body.replayable,
+    }
     const dispatchOptions: Dispatcher.DispatchOptions = {
       origin: target.origin,
       path: requestPath,
@@ -296,15 +242,17 @@ export class MooringClient implements CallOwner {
     }
     const call = new Call(
       this,
-      this.#dispatcher,
+      settings.dispatcher,
       dispatchOptions,
       timeouts,
       totalDeadline,
-      raiseForStatus,
+      options.raiseForStatus ?? settings.raiseForStatus,
       signal,
+      callRetry,
+      root.hooks,
     )
     this.#track(call, target.origin)
-    if (this.#maxConcurrent !== 0 && this.#running >= this.#maxConcurrent) return this.#enqueue(call)
+    if (settings.maxConcurrent !== 0 && this.#running >= settings.maxConcurrent) return this.#enqueue(call)
     this.#running++
     return call.run(now)
   }
@@ -315,6 +263,14 @@ export class MooringClient implements CallOwner {
       this.#waiting.push(resolve)
     }).then(() => {
       this.#running++
+      const closedError = this.#closedError(
+        call.options.method,
+        String(call.options.origin) + call.options.path,
+      )
+      if (closedError !== null) {
+        this._callSettled(call, true)
+        throw closedError
+      }
       return call.run(performance.now())
     })
   }
@@ -327,8 +283,7 @@ export class MooringClient implements CallOwner {
       if (parent === null) break
       c = parent
     }
-    const root = this.#root
-    const counters = origin === root.base?.origin ? root.baseCounters! : countersFor(root, origin)
+    const counters = countersFor(this.#root, origin)
     counters.inFlight++
     call.counters = counters
   }
@@ -340,7 +295,7 @@ export class MooringClient implements CallOwner {
     counters.inFlight--
     if (failed) counters.failed++
     else counters.done++
-    if (this.#maxConcurrent !== 0) {
+    if (this.#settings.maxConcurrent !== 0) {
       this.#running--
       const next = this.#waiting?.shift()
       if (next !== undefined) next()
@@ -375,77 +330,16 @@ export class MooringClient implements CallOwner {
    * timeouts and deadline, its requests tracked so `close()` aborts whatever is left.
    */
   scope(options: ScopeOptions = {}): MooringClient {
-    const o = expectObject('', options, SCOPE_KEYS) as ScopeOptions
     if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
-    const headers =
-      o.headers === undefined ? this.#headers : { ...this.#headers, ...configHeaders('headers', o.headers) }
-    const query = o.query === undefined ? this.#query : serializeQuery(o.query as QueryInput, this.#query)
-    const timeouts = normalizeTimeouts('timeout', o.timeout, this.#timeouts, REQUEST_TIMEOUT_KEYS)
-    let deadline = this.#deadline
-    if (o.deadline !== undefined) {
-      if (typeof o.deadline !== 'number' || !Number.isFinite(o.deadline)) {
-        throw new ConfigError('deadline', o.deadline, 'a time in ms since the epoch (Date.now() + budget)')
-      }
-      deadline = Math.min(deadline, performance.now() + (o.deadline - Date.now()))
-    }
-    if (o.signal !== undefined && !isAbortSignal(o.signal))
-      throw new ConfigError('signal', o.signal, 'an AbortSignal')
-    const maxConcurrent =
-      o.maxConcurrent === undefined ? 0 : expectPositiveInt('maxConcurrent', o.maxConcurrent)
-    const raiseForStatus =
-      o.raiseForStatus === undefined
-        ? this.#raiseForStatus
-        : expectBoolean('raiseForStatus', o.raiseForStatus)
-    let dispatcher = this.#dispatcher
-    let owns = false
-    if (o.pool !== undefined && o.pool !== 'shared' && o.pool !== 'isolated') {
-      throw new ConfigError('pool', o.pool, "'shared' or 'isolated'")
-    }
-    if (o.pool === 'isolated') {
-      const rootOptions = this.#root.options
-      if (rootOptions.transport !== undefined) {
-        throw new ConfigError('pool', o.pool, "'shared' when the client was given a transport")
-      }
-      const limits: NormalizedLimits = normalizeLimits('limits', o.limits, rootOptions.limits)
-      dispatcher = createOwnedDispatcher({
-        timeouts: {
-          ...rootOptions.timeouts,
-          connect:
-            o.connectTimeout === undefined
-              ? rootOptions.timeouts.connect
-              : expectMs('connectTimeout', o.connectTimeout),
-        },
-        limits,
-        http2: rootOptions.http2,
-        tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
-        proxy: rootOptions.proxy,
-      })
-      owns = true
-    } else {
-      for (const key of ['limits', 'tls', 'connectTimeout'] as const) {
-        if (o[key] !== undefined) throw new ConfigError(key, o[key], "no value unless pool is 'isolated'")
-      }
-    }
-    const scope = new MooringClient(
-      this.#root,
-      this,
-      dispatcher,
-      owns,
-      headers,
-      query,
-      timeouts,
-      deadline,
-      o.signal,
-      raiseForStatus,
-      maxConcurrent,
-    )
-    if (owns) trackUnclosed(scope, 'scope with an isolated pool')
+    const settings = deriveScopeSettings(this.#root, this.#settings, options)
+    const scope = new MooringClient(this.#root, this, settings)
+    if (settings.ownsDispatcher) trackUnclosed(scope, 'scope with an isolated pool')
     return scope
   }
 
   /** The scope's signal fired: abort what is in flight and refuse what comes. */
   handleEvent(): void {
-    const reason = new AbortError({ method: '*', url: '*' }, this.#signal?.reason)
+    const reason = new AbortError({ method: '*', url: '*' }, this.#settings.signal?.reason)
     this.#closeReason = reason
     this.#abortAll(reason.cause)
   }
@@ -488,7 +382,8 @@ export class MooringClient implements CallOwner {
   }
 
   async #shutdown(drainTimeout: number): Promise<void> {
-    this.#signal?.removeEventListener('abort', this)
+    const settings = this.#settings
+    settings.signal?.removeEventListener('abort', this)
     if (this.#active > 0 && drainTimeout > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainTimeout)
@@ -502,73 +397,61 @@ export class MooringClient implements CallOwner {
     if (this.#active > 0) this.#abortAll(new ScopeClosedReason(this.#parent === null ? 'client' : 'scope'))
     untrackUnclosed(this)
     const closeTransport = this.#parent === null && this.#root.options.closeTransport
-    if (this.#ownsDispatcher || closeTransport) await this.#dispatcher.close()
+    if (settings.ownsDispatcher || closeTransport) await settings.dispatcher.close()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
 
-  /** Connections and requests, per origin. */
+  /** Connections and requests, per origin: undici's pool figures and Mooring's counters. */
   stats(): ClientStats {
     const root = this.#root
-    const pools = readPoolStats(this.#dispatcher)
+    const pools = readPoolStats(this.#settings.dispatcher)
     const origins: ClientStats['origins'] = {}
-    for (const [origin, counters] of root.counters) {
+    for (const [origin, c] of root.counters) {
       origins[origin] = {
         ...pools[origin],
-        inFlight: counters.inFlight,
-        done: counters.done,
-        failed: counters.failed,
+        inFlight: c.inFlight,
+        done: c.done,
+        failed: c.failed,
+        retries: { ...c.retries },
+        budgetRefusals: c.budgetRefusals,
       }
     }
     for (const origin in pools) {
-      origins[origin] ??= { ...pools[origin], inFlight: 0, done: 0, failed: 0 }
+      origins[origin] ??= {
+        ...pools[origin],
+        inFlight: 0,
+        done: 0,
+        failed: 0,
+        retries: {},
+        budgetRefusals: 0,
+      }
     }
     return { inFlight: this.#active, origins }
   }
-}
-
-const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
-
-function countersFor(root: Root, origin: string): OriginCounters {
-  let counters = root.counters.get(origin)
-  if (counters === undefined) {
-    counters = new OriginCounters()
-    root.counters.set(origin, counters)
-  }
-  return counters
 }
 
 /** Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown. */
 export function createClient(options: ClientOptions = {}): MooringClient {
   const normalized = normalizeClientOptions(options)
   const input = options as Record<string, unknown>
-  const headers = input.headers === undefined ? {} : configHeaders('headers', input.headers)
-  const query = input.query === undefined ? '' : configQuery('query', input.query)
-  const base = toBase(normalized.base)
-  const counters = new Map<string, OriginCounters>()
-  const baseCounters = base === undefined ? undefined : new OriginCounters()
-  if (base !== undefined) counters.set(base.origin, baseCounters!)
-  const root: Root = { options: normalized, base, counters, baseCounters }
   const owns = normalized.transport === undefined
-  const dispatcher = normalized.transport ?? createOwnedDispatcher(normalized)
-  const client = new MooringClient(
-    root,
-    null,
-    dispatcher,
-    owns,
-    headers,
-    query,
-    normalized.timeouts,
-    Number.POSITIVE_INFINITY,
-    undefined,
-    normalized.raiseForStatus,
-    0,
-  )
+  const settings: Settings = {
+    dispatcher: normalized.transport ?? createOwnedDispatcher(normalized),
+    ownsDispatcher: owns,
+    headers: input.headers === undefined ? {} : configHeaders('headers', input.headers),
+    query: input.query === undefined ? '' : configQuery('query', input.query),
+    timeouts: normalized.timeouts,
+    deadline: Number.POSITIVE_INFINITY,
+    signal: undefined,
+    raiseForStatus: normalized.raiseForStatus,
+    maxConcurrent: 0,
+    retry: normalized.retry,
+    autoIdempotencyKey: normalized.autoIdempotencyKey,
+  }
+  const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
   if (owns) trackUnclosed(client, 'client')
   return client
 }
-
-export type { ClientOptions, TimeoutOptions }
-export { MooringError }

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
 
 export interface PoolSettings {
@@ -34,14 +35,23 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
     headersTimeout: timeouts.headers,
     bodyTimeout: timeouts.body,
     allowH2: settings.http2,
-    connect,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no clientTtl.
   const factory = (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
-  if (settings.proxy === 'env')
-    return new EnvHttpProxyAgent({ ...options, factory } as EnvHttpProxyAgent.Options)
-  if (settings.proxy !== undefined) {
-    return new ProxyAgent({ ...options, uri: settings.proxy, requestTls: connect } as ProxyAgent.Options)
+  if (settings.proxy === 'env') {
+    return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
   }
-  return new Agent({ ...options, factory })
+  if (settings.proxy !== undefined) {
+    return new ProxyAgent({
+      ...options,
+      connect,
+      uri: settings.proxy,
+      requestTls: connect,
+    } as ProxyAgent.Options)
+  }
+  return new Agent({
+    ...options,
+    factory,
+    connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
+  })
 }

@@ -94,12 +94,15 @@ export class ConnectionError extends MooringError {
 export class HttpStatusError extends MooringError {
   readonly status: number
   readonly response: MooringResponse
+  /** What the server's `Retry-After` asked for, in ms, when it sent one (and it was not honoured). */
+  readonly retryAfter: number | undefined
   constructor(response: MooringResponse) {
     super('MOORING_HTTP_STATUS', `${response.method} ${response.url}: status ${response.status}`, {
       request: response,
     })
     this.status = response.status
     this.response = response
+    this.retryAfter = response.retryAfter
     this.attempts = response.attempts
     this.retries = response.retries
   }

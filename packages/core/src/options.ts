@@ -1,6 +1,9 @@
 import type { Dispatcher } from 'undici'
 import { ConfigError } from './errors.js'
+import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
+import type { Hooks } from './instrument.js'
 import { redactUrl } from './redact.js'
+import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 
 /** Milliseconds for each phase of a call. */
 export interface TimeoutOptions {
@@ -65,6 +68,12 @@ export interface ClientOptions {
   raiseForStatus?: boolean
   /** Origins other than `baseUrl`'s that absolute URLs may reach, or `'*'`. Default headers never go there. */
   allowedOrigins?: '*' | readonly string[]
+  /** Retries of transient failures; `false` turns them off (a stale keep-alive connection is still replayed). */
+  retry?: RetryOptions | false
+  /** `'auto'`: every non-idempotent call gets one `Idempotency-Key`, the same on every attempt, so it can be retried. */
+  idempotencyKey?: 'auto'
+  /** Observers of every call (the same events go to diagnostics_channel `mooring:*`). */
+  hooks?: Hooks
 }
 
 export interface NormalizedTimeouts {
@@ -122,52 +131,10 @@ const CLIENT_KEYS = [
   'closeTransport',
   'raiseForStatus',
   'allowedOrigins',
+  'retry',
+  'hooks',
+  'idempotencyKey',
 ] as const
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
-
-export function expectObject(path: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (!isPlainObject(value)) throw new ConfigError(path, value, 'an object')
-  for (const key in value) {
-    if (!keys.includes(key)) {
-      throw new ConfigError(
-        `${path ? `${path}.` : ''}${key}`,
-        value[key],
-        `a known option (one of ${keys.join(', ')})`,
-      )
-    }
-  }
-  return value
-}
-
-export function expectMs(path: string, value: unknown, allowZero = false): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    (!allowZero && value === 0) ||
-    value > 2_147_483_647
-  ) {
-    throw new ConfigError(path, value, `a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`)
-  }
-  return value
-}
-
-export function expectPositiveInt(path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(path, value, 'an integer >= 1')
-  }
-  return value
-}
-
-export function expectBoolean(path: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ConfigError(path, value, 'a boolean')
-  return value
-}
 
 export function normalizeTimeouts(
   path: string,
@@ -266,6 +233,9 @@ export interface NormalizedClientOptions {
   closeTransport: boolean
   raiseForStatus: boolean
   allowedOrigins: '*' | ReadonlySet<string> | undefined
+  retry: RetryPolicy | null
+  autoIdempotencyKey: boolean
+  hooks: Hooks | null
 }
 
 export function normalizeClientOptions(
@@ -315,5 +285,29 @@ export function normalizeClientOptions(
     raiseForStatus:
       o.raiseForStatus === undefined ? false : expectBoolean('raiseForStatus', o.raiseForStatus),
     allowedOrigins,
+    retry: normalizeRetry('retry', o.retry, DEFAULT_RETRY),
+    autoIdempotencyKey: normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? false,
+    hooks: normalizeHooks(o.hooks),
   }
 }
+
+export function normalizeIdempotencyKey(path: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined
+  if (value === 'auto') return true
+  if (value === false) return false
+  throw new ConfigError(path, value, "'auto' or false")
+}
+
+const HOOK_KEYS = ['onRequest', 'onResponse', 'onRetry', 'onError']
+
+function normalizeHooks(value: unknown): Hooks | null {
+  if (value === undefined) return null
+  const o = expectObject('hooks', value, HOOK_KEYS)
+  for (const key of HOOK_KEYS) {
+    if (o[key] !== undefined && typeof o[key] !== 'function')
+      throw new ConfigError(`hooks.${key}`, o[key], 'a function')
+  }
+  return o as Hooks
+}
+
+export { expectBoolean, expectMs, expectObject, expectPositiveInt }

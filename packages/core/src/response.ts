@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { HttpStatusError, type RetryRecord } from './errors.js'
 import { redactUrl } from './redact.js'
+import { parseRetryAfter } from './retry-after.js'
 
 type Controller = Dispatcher.DispatchController
 
@@ -72,6 +73,11 @@ export class MooringResponse {
     this.#path = path
     this.attempts = attempts
     this.retries = retries
+  }
+
+  /** `Retry-After` in milliseconds from now, when the server sent one. */
+  get retryAfter(): number | undefined {
+    return parseRetryAfter(this.headers['retry-after'])
   }
 
   get ok(): boolean {

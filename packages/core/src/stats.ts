@@ -5,6 +5,14 @@ export class OriginCounters {
   inFlight = 0
   done = 0
   failed = 0
+  /** Retries and replays, by reason (`status:503`, `ECONNRESET`, `stale-connection`, …). */
+  retries: Record<string, number> = {}
+  /** Retries the retry budget refused. */
+  budgetRefusals = 0
+
+  countRetry(reason: string): void {
+    this.retries[reason] = (this.retries[reason] ?? 0) + 1
+  }
 }
 
 export interface PoolStats {
@@ -21,6 +29,8 @@ export interface OriginStats extends Partial<PoolStats> {
   inFlight: number
   done: number
   failed: number
+  retries: Record<string, number>
+  budgetRefusals: number
 }
 
 export interface ClientStats {

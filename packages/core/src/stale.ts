@@ -1,0 +1,37 @@
+import type { Socket } from 'node:net'
+import { buildConnector } from 'undici'
+import { errorCode } from './map-error.js'
+
+const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
+
+/**
+ * True when a request failed on a keep-alive connection that had already served a response, the
+ * signature of a server closing an idle connection just as the client reused it (undici #3492,
+ * #2412; node #47130). undici's SocketError carries the socket's byte counts; for raw socket errors
+ * (ECONNRESET, EPIPE) the connector below records them on the error.
+ */
+export function isStaleConnectionError(err: unknown): boolean {
+  if (!STALE_CODES.has(errorCode(err))) return false
+  const e = err as { socket?: { bytesRead?: number }; bytesRead?: number }
+  return (e.socket?.bytesRead ?? e.bytesRead ?? 0) > 0
+}
+
+/**
+ * undici's own connector, with one addition: a socket error is stamped with how many bytes the
+ * socket had read, so a reset on a reused connection can be told from one on a fresh connection.
+ */
+export function staleAwareConnector(options: buildConnector.BuildOptions): buildConnector.connector {
+  const connect = buildConnector(options)
+  return (opts, callback) =>
+    connect(opts, (...args: [null, Socket] | [Error, null]) => {
+      const socket = args[1]
+      if (socket !== null) {
+        socket.prependListener('error', (error: Error & { bytesRead?: number }) => {
+          if (error !== null && typeof error === 'object' && error.bytesRead === undefined) {
+            error.bytesRead = socket.bytesRead
+          }
+        })
+      }
+      callback(...args)
+    })
+}
