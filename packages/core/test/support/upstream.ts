@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 
 export interface Upstream {
   server: Server
@@ -10,6 +10,8 @@ export interface Upstream {
   connections: number
   /** Connections open now. */
   readonly open: number
+  /** The most connections that were open at once. */
+  readonly peakOpen: number
   /** Requests received, in order. */
   requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }>
   /** Resolves once the number of open connections is `count`, or rejects after `timeoutMs`. */
@@ -22,6 +24,7 @@ export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => voi
 /** A real node:http server on 127.0.0.1 that counts connections and records requests. */
 export async function startUpstream(handler: UpstreamHandler = defaultHandler): Promise<Upstream> {
   const sockets = new Set<Socket>()
+  let peakOpen = 0
   const server = createServer((req, res) => {
     upstream.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
     Promise.resolve(handler(req, res)).catch((err) => {
@@ -33,6 +36,7 @@ export async function startUpstream(handler: UpstreamHandler = defaultHandler): 
   server.on('connection', (socket: Socket) => {
     upstream.connections++
     sockets.add(socket)
+    if (sockets.size > peakOpen) peakOpen = sockets.size
     socket.once('close', () => sockets.delete(socket))
   })
   server.listen(0, '127.0.0.1')
@@ -44,6 +48,9 @@ export async function startUpstream(handler: UpstreamHandler = defaultHandler): 
     connections: 0,
     get open() {
       return sockets.size
+    },
+    get peakOpen() {
+      return peakOpen
     },
     requests: [],
     async waitForOpen(count, timeoutMs = 2_000) {
@@ -76,6 +83,56 @@ function defaultHandler(req: IncomingMessage, res: ServerResponse): void {
       }),
     )
   })
+}
+
+/** Polls `predicate` every 10 ms until it holds; rejects with `what` after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+export interface SilentServer {
+  /** 127.0.0.1 port */
+  port: number
+  /** Connections accepted since start. */
+  connections: number
+  /** Connections open now. */
+  readonly open: number
+  close(): Promise<void>
+}
+
+/**
+ * A raw TCP server on 127.0.0.1 that accepts connections and never writes a byte: a TLS client
+ * waits on its handshake forever, an HTTP client on its response head.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>()
+  const server = createNetServer((socket) => {
+    silent.connections++
+    sockets.add(socket)
+    // Read and discard, so the client's FIN is seen and the socket closes when the client lets go.
+    socket.resume()
+    socket.on('error', () => {})
+    socket.once('close', () => sockets.delete(socket))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const silent: SilentServer = {
+    port: (server.address() as AddressInfo).port,
+    connections: 0,
+    get open() {
+      return sockets.size
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+      await once(server, 'close')
+    },
+  }
+  return silent
 }
 
 export function sleep(ms: number): Promise<void> {
