@@ -1,1 +1,3 @@
-export {}
+export { ExpressMooring, mooring } from './plugin.js'
+export type { MooringExpressOptions } from './plugin.js'
+export { DownstreamClosed } from './downstream.js'

@@ -1,0 +1,152 @@
+import { AbortError, type MooringClient, MooringError } from '@mooring/core'
+import express, { type ErrorRequestHandler } from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DownstreamClosed, type ExpressMooring, mooring } from '../src/index.js'
+import { type HangingUpstream, startHangingUpstream, within } from './hanging-upstream.js'
+import { inBatches, type Served, serve, until } from './serve.js'
+
+let upstream: HangingUpstream
+let served: Served | undefined
+let http: ExpressMooring | undefined
+
+afterEach(async () => {
+  await served?.close()
+  await http?.close()
+  await upstream?.close()
+  served = http = undefined
+})
+
+/** Answers a failed route with the error's class, so tests see what the handler saw. */
+const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
+  res.status(500).json({ error: err instanceof Error ? err.name : String(err) })
+}
+
+async function start(setup: (app: express.Express, registration: ExpressMooring) => void) {
+  upstream = await startHangingUpstream()
+  const registration = mooring({ baseUrl: upstream.url, limits: { connections: 4 } })
+  http = registration
+  const app = express()
+  app.use(registration.middleware)
+  setup(app, registration)
+  app.use(reportError)
+  served = await serve(app)
+  return { registration, url: served.url }
+}
+
+const bothClosed = (registration: ExpressMooring, count: number) => () => {
+  const { scopesOpened, scopesClosed } = registration.stats()
+  return scopesOpened === count && scopesClosed === count
+}
+
+describe("scope: 'request' over the shared pool", () => {
+  it('gives each request its own scope over the pooled connections, closed at teardown', async () => {
+    const clients: MooringClient[] = []
+    const { registration, url } = await start((app, registration) => {
+      app.get('/relay/:i', async (req, res) => {
+        clients.push(req.http)
+        const answer = await req.http.get(`/item/${req.params.i}`)
+        const body = await answer.json<{ url: string }>()
+        res.json({ url: body.url, scoped: req.http !== registration.client && res.locals.http === req.http })
+      })
+    })
+
+    const results = await inBatches(200, 20, async (i) => (await fetch(`${url}/relay/${i}`)).json())
+
+    results.forEach((body, i) => {
+      expect(body).toEqual({ url: `/item/${i}`, scoped: true })
+    })
+    expect(upstream.connections).toBeGreaterThan(0)
+    expect(upstream.connections).toBeLessThanOrEqual(4)
+    expect(new Set(clients).size).toBe(200)
+    await until(bothClosed(registration, 200), '200 scopes opened and closed')
+    expect(clients.every((client) => client.closed)).toBe(true)
+    expect(registration.client.closed).toBe(false)
+  })
+
+  it('closes the scope of a handler that throws, synchronously or by rejecting, and aborts what it left in flight', async () => {
+    const clients: MooringClient[] = []
+    const { registration, url } = await start((app) => {
+      app.get('/throws', (req) => {
+        clients.push(req.http)
+        throw new Error('sync failure')
+      })
+      app.get('/rejects', async (req) => {
+        clients.push(req.http)
+        await (await req.http.get('/fast')).json()
+        // Fire and forget: the teardown must not leave this call running.
+        req.http.get('/hang/left-behind').catch(() => {})
+        await upstream.hungCount(1)
+        throw new Error('async failure')
+      })
+    })
+
+    const thrown = await fetch(`${url}/throws`)
+    expect(thrown.status).toBe(500)
+    expect(await thrown.json()).toEqual({ error: 'Error' })
+    const rejected = await fetch(`${url}/rejects`)
+    expect(rejected.status).toBe(500)
+    expect(await rejected.json()).toEqual({ error: 'Error' })
+
+    await until(bothClosed(registration, 2), 'both scopes closed')
+    expect(clients.map((client) => client.closed)).toEqual([true, true])
+    await within(1_000, 'the left-behind upstream call aborted', upstream.hung[0].connectionClosed)
+    expect(registration.stats().inFlight).toBe(0)
+  })
+
+  it('closes the scope of a handler that timed out, aborting the call it still awaits', async () => {
+    let seen: unknown
+    const { registration, url } = await start((app) => {
+      app.get('/slow', (_req, res, next) => {
+        // What connect-timeout and friends do: answer for the handler when it takes too long.
+        const timer = setTimeout(() => res.status(503).json({ error: 'timed out' }), 100)
+        res.once('close', () => clearTimeout(timer))
+        next()
+      })
+      app.get('/slow', async (req, res) => {
+        try {
+          await req.http.get('/hang/timed-out')
+        } catch (err) {
+          seen = err
+          if (!res.headersSent) res.status(502).end()
+        }
+      })
+    })
+
+    const res = await fetch(`${url}/slow`)
+    expect(res.status).toBe(503)
+    await within(
+      1_000,
+      'the upstream call aborted',
+      upstream.hungCount(1).then(() => upstream.hung[0].connectionClosed),
+    )
+    await until(bothClosed(registration, 1), 'the scope closed')
+    await until(() => seen !== undefined, 'the handler to see its call fail')
+    expect(seen).toBeInstanceOf(AbortError)
+  })
+
+  it('aborts the upstream call when the downstream client disconnects mid-request', async () => {
+    let seen: unknown
+    const { registration, url } = await start((app) => {
+      app.get('/wait', async (req, res) => {
+        try {
+          res.send(await (await req.http.get('/hang/abandoned')).text())
+        } catch (err) {
+          seen = err
+        }
+      })
+    })
+
+    const downstream = new AbortController()
+    const pending = fetch(`${url}/wait`, { signal: downstream.signal }).catch((err: unknown) => err)
+    await upstream.hungCount(1)
+    downstream.abort()
+    expect(await pending).toMatchObject({ name: 'AbortError' })
+
+    await within(1_000, 'the upstream connection closed', upstream.hung[0].connectionClosed)
+    await until(() => seen !== undefined, 'the handler to see its call fail')
+    expect(seen).toBeInstanceOf(AbortError)
+    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosed)
+    await until(bothClosed(registration, 1), 'the scope closed')
+    expect(registration.stats().inFlight).toBe(0)
+  })
+})
