@@ -25,7 +25,7 @@ export function staleAwareConnector(options: buildConnector.BuildOptions): build
   return (opts, callback) =>
     connect(opts, (...args: [null, Socket] | [Error, null]) => {
       const socket = args[1]
-      if (socket !== null) {
+      if (socket != null) {
         socket.prependListener('error', (error: Error & { bytesRead?: number }) => {
           if (error !== null && typeof error === 'object' && error.bytesRead === undefined) {
             error.bytesRead = socket.bytesRead
