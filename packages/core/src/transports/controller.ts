@@ -16,6 +16,16 @@ const NO_TRAILERS: ResponseHeaders = Object.freeze({}) as ResponseHeaders
 
 function ignore(): void {}
 
+/**
+ * A handler that throws from its last callback has nobody left to tell: surface it as undici does
+ * when a handler throws from a socket event, instead of swallowing it.
+ */
+function rethrow(err: unknown): void {
+  queueMicrotask(() => {
+    throw err
+  })
+}
+
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
 }
@@ -154,15 +164,23 @@ export class InProcessController implements Dispatcher.DispatchController {
     const error = err instanceof Error ? err : new Error(String(err))
     if (this.#reason === null) this.#reason = error
     this.#settle()
+    try {
+      this.#handler.onResponseError?.(this, error)
+    } catch (thrown) {
+      rethrow(thrown)
+    }
     this.#cancelBody?.(error)
     this.#app.abort(error)
-    this.#handler.onResponseError?.(this, error)
   }
 
   #end(): void {
     if (this.#done) return
     this.#settle()
-    this.#handler.onResponseEnd?.(this, NO_TRAILERS)
+    try {
+      this.#handler.onResponseEnd?.(this, NO_TRAILERS)
+    } catch (thrown) {
+      rethrow(thrown)
+    }
   }
 
   #settle(): void {

@@ -22,9 +22,7 @@ afterEach(async () => {
 })
 
 /** An upstream that answers each request with the next status of `script` (the last one repeats). */
-async function scripted(
-  script: Array<{ status: number; retryAfter?: string }>,
-): Promise<Upstream> {
+async function scripted(script: Array<{ status: number; retryAfter?: string }>): Promise<Upstream> {
   let i = 0
   return startUpstream((req: IncomingMessage, res: ServerResponse) => {
     const step = script[Math.min(i++, script.length - 1)]

@@ -42,7 +42,9 @@ describe('a reused keep-alive connection the server already closed', () => {
     try {
       const first = await pool.request({ path: '/a', method: 'GET' })
       await first.body.text()
-      await expect(pool.request({ path: '/b', method: 'GET' })).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' })
+      await expect(pool.request({ path: '/b', method: 'GET' })).rejects.toMatchObject({
+        code: 'UND_ERR_SOCKET',
+      })
     } finally {
       await pool.destroy()
     }
@@ -56,7 +58,8 @@ describe('a reused keep-alive connection the server already closed', () => {
       expect(res.status).toBe(200)
       await res.json()
       attempts.push(res.attempts)
-      if (res.attempts === 2) expect(res.retries).toEqual([{ attempt: 1, reason: 'stale-connection', delay: 0 }])
+      if (res.attempts === 2)
+        expect(res.retries).toEqual([{ attempt: 1, reason: 'stale-connection', delay: 0 }])
     }
     expect(attempts[0]).toBe(1)
     // Every later call met a dropped connection and was replayed once.
@@ -89,7 +92,10 @@ describe('a reused keep-alive connection the server already closed', () => {
   it('replays a POST that carries an Idempotency-Key, with the same key', async () => {
     client = createClient({ baseUrl: upstream.url, limits: { connections: 1 } })
     await (await client.get('/warm')).text()
-    const res = await client.post('/orders', { json: { item: 1 }, headers: { 'idempotency-key': 'order-42' } })
+    const res = await client.post('/orders', {
+      json: { item: 1 },
+      headers: { 'idempotency-key': 'order-42' },
+    })
     expect(res.status).toBe(200)
     expect(res.attempts).toBe(2)
     expect(await res.json()).toEqual({ ok: true, key: 'order-42' })
