@@ -1,0 +1,204 @@
+import { ClientClosedError, ConfigError, createClient, type MooringClient, MooringError } from '@mooring/core'
+import express, { type ErrorRequestHandler } from 'express'
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
+import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { type ExpressMooring, mooring } from '../src/index.js'
+import { type Served, serve, until } from './serve.js'
+
+const upstreams: Upstream[] = []
+const registrations: ExpressMooring<string>[] = []
+let served: Served | undefined
+
+afterEach(async () => {
+  await served?.close()
+  served = undefined
+  await Promise.all(registrations.splice(0).map((r) => r.close()))
+  await Promise.all(upstreams.splice(0).map((u) => u.close()))
+})
+
+async function upstream(): Promise<Upstream> {
+  const started = await startUpstream()
+  upstreams.push(started)
+  return started
+}
+
+function register<const Name extends string = 'http'>(
+  options: Parameters<typeof mooring<Name>>[0],
+): ExpressMooring<Name> {
+  const registration = mooring<Name>(options)
+  registrations.push(registration)
+  return registration
+}
+
+const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
+  res.status(500).json({ name: err.name, code: err.code })
+}
+
+describe('several registrations', () => {
+  it('reach two upstreams side by side under their own names, in handlers and in services', async () => {
+    const billingApi = await upstream()
+    const usersApi = await upstream()
+    const billing = register({ name: 'billing', baseUrl: billingApi.url })
+    const users = register({ name: 'users', baseUrl: usersApi.url, scope: 'app' })
+    expectTypeOf(billing.name).toEqualTypeOf<'billing'>()
+    const invoicesOfCurrentUser = async () =>
+      (await billing.current().get('/invoices')).json<{ url: string }>()
+    const app = express()
+    app.use(billing.middleware, users.middleware)
+    app.get('/dashboard', async (req, res) => {
+      // Typed with no cast: from() for any name, res.locals through Express.Locals.
+      expectTypeOf(users.from(req)).toEqualTypeOf<MooringClient>()
+      expectTypeOf(billing.current()).toEqualTypeOf<MooringClient>()
+      const [me, invoices] = await Promise.all([
+        users
+          .from(req)
+          .get('/me')
+          .then((r) => r.json<{ url: string }>()),
+        invoicesOfCurrentUser(),
+      ])
+      res.json({
+        me: me.url,
+        invoices: invoices.url,
+        names: [billing.name, users.name],
+        locals: res.locals.billing === billing.from(req) && res.locals.users === users.client,
+        current: billing.current() === billing.from(req) && users.current() === users.client,
+        noDefault: !('http' in req),
+      })
+    })
+    served = await serve(app)
+
+    const body = await (await fetch(`${served.url}/dashboard`)).json()
+
+    expect(body).toEqual({
+      me: '/me',
+      invoices: '/invoices',
+      names: ['billing', 'users'],
+      locals: true,
+      current: true,
+      noDefault: true,
+    })
+    expect(billingApi.requests.map((r) => r.url)).toEqual(['/invoices'])
+    expect(usersApi.requests.map((r) => r.url)).toEqual(['/me'])
+    await until(() => billing.stats().scopesClosed === 1, 'the billing scope closed')
+    expect(users.stats().scopesOpened).toBe(0)
+  })
+
+  it('refuses a second registration under a name a request already carries', async () => {
+    const api = await upstream()
+    const first = register({ baseUrl: api.url })
+    const second = register({ baseUrl: api.url })
+    const app = express()
+    app.use(first.middleware, second.middleware)
+    app.get('/', (_req, res) => {
+      res.send('unreachable')
+    })
+    app.use(reportError)
+    served = await serve(app)
+
+    const res = await fetch(served.url)
+
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({ name: 'MooringError', code: 'MOORING_NAME_TAKEN' })
+    expect(second.stats().scopesOpened).toBe(0)
+    await until(() => first.stats().scopesClosed === 1, 'the first scope closed')
+  })
+
+  it('opens one scope for a request that meets the same middleware twice', async () => {
+    const api = await upstream()
+    const http = register({ baseUrl: api.url })
+    expectTypeOf(http.name).toEqualTypeOf<'http'>()
+    const app = express()
+    const router = express.Router()
+    router.use(http.middleware)
+    router.get('/', (req, res) => {
+      // The default name is on Express.Request by declaration merging.
+      expectTypeOf(req.http).toEqualTypeOf<MooringClient>()
+      expectTypeOf(res.locals.http).toEqualTypeOf<MooringClient>()
+      res.json({ same: req.http === http.current() })
+    })
+    app.use(http.middleware, router)
+    served = await serve(app)
+
+    expect(await (await fetch(served.url)).json()).toEqual({ same: true })
+    await until(() => http.stats().scopesClosed === 1, 'the scope closed')
+    expect(http.stats().scopesOpened).toBe(1)
+  })
+})
+
+describe('registration', () => {
+  it.each([
+    [{ scope: 'session' }, 'scope'],
+    [{ name: 'query' }, 'name'],
+    [{ name: 'params' }, 'name'],
+    [{ name: 'two words' }, 'name'],
+    [{ timeout: { total: -1 } }, 'timeout.total'],
+    [{ scope: 'app', propagate: ['x-request-id'] }, 'propagate'],
+    [{ pool: 'shared', requestLimits: { connections: 1 } }, 'requestLimits'],
+    [{ baseUrl: 'ftp://example.test' }, 'baseUrl'],
+  ])('fails at creation with a ConfigError naming the option: %j', (options, option) => {
+    const create = () => mooring(options as Parameters<typeof mooring>[0])
+    expect(create).toThrow(ConfigError)
+    expect(create).toThrow(expect.objectContaining({ option }))
+  })
+
+  it('uses a given client and leaves it open at close', async () => {
+    const api = await upstream()
+    const client = createClient({ baseUrl: api.url })
+    const http = register({ client, scope: 'app' })
+    const app = express()
+    app.use(http.middleware)
+    app.get('/', async (req, res) => {
+      res.json({
+        given: req.http === client,
+        url: (await (await req.http.get('/given')).json<{ url: string }>()).url,
+      })
+    })
+    served = await serve(app)
+
+    expect(await (await fetch(served.url)).json()).toEqual({ given: true, url: '/given' })
+    await http.close()
+    try {
+      expect(client.closed).toBe(false)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('answers requests after close() with a ClientClosedError, through the error handlers', async () => {
+    const api = await upstream()
+    const http = register({ baseUrl: api.url })
+    const app = express()
+    app.use(http.middleware)
+    app.get('/', (_req, res) => {
+      res.send('unreachable')
+    })
+    app.use(reportError)
+    served = await serve(app)
+    await http.close()
+
+    const res = await fetch(served.url)
+
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({ name: ClientClosedError.name, code: 'MOORING_CLIENT_CLOSED' })
+  })
+
+  it('from() names the missing middleware when a route is not behind it', async () => {
+    const api = await upstream()
+    const http = register({ name: 'api', baseUrl: api.url })
+    const app = express()
+    app.get('/', (req, res) => {
+      try {
+        http.from(req)
+        res.send('bound')
+      } catch (err) {
+        res.json({ error: err instanceof MooringError ? err.code : null, message: (err as Error).message })
+      }
+    })
+    served = await serve(app)
+
+    const body = await (await fetch(served.url)).json()
+
+    expect(body.error).toBe('MOORING_NOT_BOUND')
+    expect(body.message).toContain("'api'")
+  })
+})
