@@ -1,9 +1,11 @@
 import type { Dispatcher } from 'undici'
+import type { CircuitBreaker } from './breaker.js'
 import type { RetryBudget } from './budget.js'
 import type { DeadlineHolder } from './deadlines.js'
 import { deadlines } from './deadlines.js'
 import {
   AbortError,
+  CircuitOpenError,
   HttpStatusError,
   type MooringError,
   type RequestInfo,
@@ -36,6 +38,8 @@ export interface CallRetry {
   idempotent: boolean
   /** The body can be sent again. */
   replayable: boolean
+  /** The origin's circuit breaker, when the client has them. */
+  breaker: CircuitBreaker | null
 }
 
 const NO_RETRIES: RetryRecord[] = []
@@ -90,6 +94,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #nextDelay = 0
   #nextReason = ''
   #timer: NodeJS.Timeout | null = null
+  /** This attempt is the half-open circuit's probe. */
+  #probe = false
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
   /** The per-origin counters of the client that made the call. */
@@ -137,6 +143,15 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   #dispatch(now: number): void {
+    const breaker = this.retry.breaker
+    if (breaker !== null) {
+      const verdict = breaker.tryPass()
+      if (verdict === 'open') {
+        this.#fail(new CircuitOpenError(this.info))
+        return
+      }
+      this.#probe = verdict === 'probe'
+    }
     this.attempts++
     this.#phase = Phase.Head
     this.#controller = null
@@ -195,6 +210,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     statusMessage?: string,
   ): void {
     if (controller !== this.#controller) return
+    const breaker = this.retry.breaker
+    if (breaker !== null) {
+      if (statusCode >= 500) breaker.failure(this.#probe)
+      else breaker.success(this.#probe)
+      this.#probe = false
+    }
     if (this.#shouldRetryStatus(statusCode, headers)) {
       this.#phase = Phase.Discard
       this.#discarded = 0
@@ -260,6 +281,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #attemptFailed(err: unknown): void {
     const phase = this.#phase
     if (phase === Phase.Done) return
+    const breaker = this.retry.breaker
+    if (breaker !== null && phase === Phase.Head) {
+      if (this.#abortReason === null) breaker.failure(this.#probe)
+      else breaker.abandon(this.#probe)
+      this.#probe = false
+    }
     if (this.#abortReason !== null) {
       this.#fail(this.#abortReason)
       return
@@ -355,6 +382,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   #fail(err: unknown): void {
     if (this.#phase === Phase.Done) return
+    if (this.#probe) {
+      this.retry.breaker?.abandon(true)
+      this.#probe = false
+    }
     const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts)
     error.attempts = this.attempts
     error.retries = this.retries

@@ -25,6 +25,7 @@ import { redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
 import {
+  breakerFor,
   budgetFor,
   countersFor,
   createRoot,
@@ -230,6 +231,7 @@ export class MooringClient implements CallOwner {
       idempotent:
         (retry?.methods ?? IDEMPOTENT_METHODS).has(method) || headers['idempotency-key'] !== undefined,
       replayable: body === undefined || body.replayable,
+      breaker: breakerFor(root, target.origin),
     }
     const dispatchOptions: Dispatcher.DispatchOptions = {
       origin: target.origin,

@@ -128,6 +128,16 @@ export class AbortError extends MooringError {
   }
 }
 
+/** The origin's circuit breaker is open: the call failed fast, nothing was sent. */
+export class CircuitOpenError extends MooringError {
+  readonly delivery: Delivery = 'not-sent'
+  constructor(request: RequestInfo) {
+    super('MOORING_CIRCUIT_OPEN', `${request.method} ${request.url}: the circuit to this origin is open`, {
+      request,
+    })
+  }
+}
+
 /** The request was refused before any byte was sent: a CR/LF in a header, a path that leaves the base origin. */
 export class RequestRejectedError extends MooringError {
   constructor(request: RequestInfo, reason: string) {

@@ -3,6 +3,7 @@ export type { CloseOptions, RequestInit, RequestOptions, ScopeOptions } from './
 export { MooringResponse } from './response.js'
 export {
   AbortError,
+  CircuitOpenError,
   ClientClosedError,
   ConfigError,
   ConnectionError,
@@ -33,3 +34,22 @@ export type { ErrorEvent, Hooks, RequestEvent, ResponseEvent, RetryEvent } from 
 export { redactUrl } from './redact.js'
 export { ClientBinding, createBinding } from './binding.js'
 export type { BindingOptions, BindingStats, InboundRequest } from './binding.js'
+export type { CircuitBreakerOptions } from './breaker.js'
+export { InProcessTransport } from './transports/in-process.js'
+export { MockTransport, mockTransport } from './transports/mock.js'
+export type {
+  MockCall,
+  MockHandler,
+  MockReply,
+  MockResponseParts,
+  MockTransportOptions,
+} from './transports/mock.js'
+export { appTransport } from './transports/app.js'
+export type {
+  AppTransportOptions,
+  FetchApp,
+  InjectableApp,
+  InProcessApp,
+  NodeRequestListener,
+} from './transports/app.js'
+export type { FetchHandler } from './transports/fetch.js'

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici'
+import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
-import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
+import { expectBoolean, expectMs, expectObject, expectPositiveInt, isPlainObject } from './validate.js'
 import type { Hooks } from './instrument.js'
 import { redactUrl } from './redact.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
@@ -74,6 +75,8 @@ export interface ClientOptions {
   idempotencyKey?: 'auto'
   /** Observers of every call (the same events go to diagnostics_channel `mooring:*`). */
   hooks?: Hooks
+  /** Opt-in: fail fast per origin while it keeps failing. */
+  circuitBreaker?: CircuitBreakerOptions
 }
 
 export interface NormalizedTimeouts {
@@ -134,6 +137,7 @@ const CLIENT_KEYS = [
   'retry',
   'hooks',
   'idempotencyKey',
+  'circuitBreaker',
 ] as const
 
 export function normalizeTimeouts(
@@ -236,6 +240,7 @@ export interface NormalizedClientOptions {
   retry: RetryPolicy | null
   autoIdempotencyKey: boolean
   hooks: Hooks | null
+  circuitBreaker: NormalizedBreakerOptions | null
 }
 
 export function normalizeClientOptions(
@@ -288,6 +293,7 @@ export function normalizeClientOptions(
     retry: normalizeRetry('retry', o.retry, DEFAULT_RETRY),
     autoIdempotencyKey: normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? false,
     hooks: normalizeHooks(o.hooks),
+    circuitBreaker: normalizeBreaker('circuitBreaker', o.circuitBreaker),
   }
 }
 
@@ -310,4 +316,4 @@ function normalizeHooks(value: unknown): Hooks | null {
   return o as Hooks
 }
 
-export { expectBoolean, expectMs, expectObject, expectPositiveInt }
+export { expectBoolean, expectMs, expectObject, expectPositiveInt, isPlainObject }

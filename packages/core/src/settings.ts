@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { CircuitBreaker } from './breaker.js'
 import { RetryBudget } from './budget.js'
 import { createOwnedDispatcher } from './dispatcher.js'
 import { ConfigError } from './errors.js'
@@ -71,6 +72,8 @@ export interface Root {
   readonly baseCounters: OriginCounters | undefined
   /** Retry budgets per origin, shared by the client and all its scopes. */
   readonly budgets: Map<string, RetryBudget>
+  /** Circuit breakers per origin, when the client asked for them. */
+  readonly breakers: Map<string, CircuitBreaker> | null
 }
 
 /** What one client or scope applies to its requests; a scope derives its own from its parent's. */
@@ -102,7 +105,26 @@ export function createRoot(options: NormalizedClientOptions, base: Base | undefi
   const counters = new Map<string, OriginCounters>()
   const baseCounters = base === undefined ? undefined : new OriginCounters()
   if (base !== undefined) counters.set(base.origin, baseCounters!)
-  return { options, base, hooks: options.hooks, counters, baseCounters, budgets: new Map() }
+  return {
+    options,
+    base,
+    hooks: options.hooks,
+    counters,
+    baseCounters,
+    budgets: new Map(),
+    breakers: options.circuitBreaker === null ? null : new Map(),
+  }
+}
+
+export function breakerFor(root: Root, origin: string): CircuitBreaker | null {
+  const breakers = root.breakers
+  if (breakers === null) return null
+  let breaker = breakers.get(origin)
+  if (breaker === undefined) {
+    breaker = new CircuitBreaker(root.options.circuitBreaker!)
+    breakers.set(origin, breaker)
+  }
+  return breaker
 }
 
 export function countersFor(root: Root, origin: string): OriginCounters {
