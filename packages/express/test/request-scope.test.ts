@@ -149,4 +149,45 @@ describe("scope: 'request' over the shared pool", () => {
     await until(bothClosed(registration, 1), 'the scope closed')
     expect(registration.stats().inFlight).toBe(0)
   })
+
+  it('gives a request whose connection dropped before the middleware ran an aborted client, already closed', async () => {
+    let arrived: () => void = () => {}
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
+    let seen: unknown
+    let closedOnEntry: boolean | undefined
+    upstream = await startHangingUpstream()
+    const registration = mooring({ baseUrl: upstream.url })
+    http = registration
+    const app = express()
+    // A slow middleware in front (auth, a body parser): the client gives up while it works.
+    app.use((_req, res, next) => {
+      res.once('close', () => next())
+      arrived()
+    })
+    app.use(registration.middleware)
+    app.get('/late', async (req) => {
+      closedOnEntry = req.http.closed
+      try {
+        await req.http.get('/fast')
+      } catch (err) {
+        seen = err
+      }
+    })
+    served = await serve(app)
+
+    const downstream = new AbortController()
+    const pending = fetch(`${served.url}/late`, { signal: downstream.signal }).catch((err: unknown) => err)
+    await arrival
+    downstream.abort()
+    await pending
+
+    await until(() => seen !== undefined, 'the handler to see its call refused')
+    expect(closedOnEntry).toBe(true)
+    expect(seen).toBeInstanceOf(AbortError)
+    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosed)
+    expect(registration.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
+    expect(upstream.requests).toHaveLength(0)
+  })
 })
