@@ -126,10 +126,10 @@ describe('scope headers', () => {
     expect(body.headers).toMatchObject({ 'x-level': 'inner', 'x-app': '1', 'x-outer': '1' })
     expect((await echo(outer.get('/outer'))).headers['x-level']).toBe('outer')
 
-    const hanging = inner.get('/hang')
+    const hanging = inner.get('/hang').catch((e: unknown) => e)
     await waitFor(() => up.requests.some((r) => r.url === '/hang'), 'the inner request upstream')
     await outer.close()
-    const err = await hanging.catch((e: unknown) => e)
+    const err = await hanging
     expect(err).toBeInstanceOf(AbortError)
     expect(inner.closed).toBe(true)
     await expect(inner.get('/after')).rejects.toBeInstanceOf(ClientClosedError)
@@ -159,13 +159,12 @@ describe('scope.close()', () => {
     await (await app.get('/warm')).dump()
     const scope = app.scope()
 
-    const inFlight = [scope.get('/hang/1'), scope.get('/hang/2')]
+    const inFlight = [scope.get('/hang/1'), scope.get('/hang/2')].map((p) => p.catch((e: unknown) => e))
     await waitFor(() => up.requests.filter((r) => r.url.startsWith('/hang')).length === 2, 'both requests')
     expect(app.stats().inFlight).toBe(2)
     await scope.close()
 
-    for (const p of inFlight) {
-      const err = await p.catch((e: unknown) => e)
+    for (const err of await Promise.all(inFlight)) {
       expect(err).toBeInstanceOf(AbortError)
       const cause = (err as AbortError).cause as Error
       expect(cause).toBeInstanceOf(Error)
@@ -258,12 +257,12 @@ describe('scope limits', () => {
     const controller = new AbortController()
     const scope = app.scope({ signal: controller.signal })
 
-    const hanging = scope.get('/hang')
+    const hanging = scope.get('/hang').catch((e: unknown) => e)
     await waitFor(() => up.requests.length === 1, 'the request upstream')
     const reason = new Error('downstream went away')
     controller.abort(reason)
 
-    const err = await hanging.catch((e: unknown) => e)
+    const err = await hanging
     expect(err).toBeInstanceOf(AbortError)
     expect((err as AbortError).cause).toBe(reason)
     const later = await scope.get('/later').catch((e: unknown) => e)
