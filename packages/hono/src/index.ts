@@ -1,1 +1,3 @@
-export {}
+export { mooring } from './mooring.js'
+export type { HonoMooring, MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
+export type { MooringClient } from '@mooring/core'

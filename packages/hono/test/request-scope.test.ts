@@ -1,0 +1,162 @@
+import type { Socket } from 'node:net'
+import { AbortError, type MooringClient } from '@mooring/core'
+import { mooring } from '@mooring/hono'
+import { Hono } from 'hono'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { deferred, inBatches, type Served, serveApp, until, within } from './support/serve.js'
+
+let upstream: Upstream
+let served: Served | undefined
+/** Upstream sockets of requests to /hang, which is never answered. */
+let hanging: Array<{ socket: Socket; closed: Promise<void> }>
+let hangArrived: ReturnType<typeof deferred<void>>
+
+beforeEach(async () => {
+  hanging = []
+  hangArrived = deferred()
+  upstream = await startUpstream((req, res) => {
+    if (req.url === '/hang') {
+      const closed = deferred()
+      req.socket.once('close', () => closed.resolve())
+      hanging.push({ socket: req.socket, closed: closed.promise })
+      hangArrived.resolve()
+      return
+    }
+    setTimeout(() => res.end(JSON.stringify({ url: req.url })), req.url === '/slow' ? 30 : 0)
+  })
+})
+afterEach(async () => {
+  await served?.close()
+  served = undefined
+  await upstream.close()
+})
+
+describe("scope: 'request', shared pool", () => {
+  it('gives each request its own scope over the app pool, closed at teardown', async () => {
+    const http = mooring({ baseUrl: upstream.url, limits: { connections: 4 } })
+    const clients: MooringClient[] = []
+    const app = new Hono().use(http.middleware).get('/proxy/:n', async (c) => {
+      clients.push(c.var.http)
+      const res = await c.var.http.get(`/item/${c.req.param('n')}`)
+      return c.json(await res.json())
+    })
+    served = await serveApp(app)
+
+    await inBatches(200, 20, async (i) => {
+      const res = await fetch(`${served!.url}/proxy/${i}`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ url: `/item/${i}` })
+    })
+
+    expect(upstream.connections).toBeGreaterThan(0)
+    expect(upstream.connections).toBeLessThanOrEqual(4)
+    expect(new Set(clients).size).toBe(200)
+    expect(clients).not.toContain(http.client)
+    await until(() => http.stats().scopesClosed === 200, 'every scope to be released')
+    expect(http.stats()).toMatchObject({ scopesOpened: 200, scopesClosed: 200, inFlight: 0 })
+    expect(clients.every((client) => client.closed)).toBe(true)
+    // The shared pool outlives the scopes; it goes at shutdown.
+    expect(upstream.open).toBeGreaterThan(0)
+    expect(http.client.closed).toBe(false)
+
+    await served.close()
+    await http.close()
+    await upstream.waitForOpen(0)
+  })
+
+  it('closes the scope when the handler throws, aborting what it left in flight', async () => {
+    const http = mooring({ baseUrl: upstream.url })
+    let leftBehind: Promise<unknown> | undefined
+    // An Error is caught by hono and answered by onError; anything else propagates out of the app.
+    const app = new Hono()
+      .onError((_err, c) => c.text('failed', 500))
+      .use(http.middleware)
+      .get('/throws', async (c) => {
+        await c.var.http.get('/slow')
+        throw new Error('handler failed')
+      })
+      .get('/throws-with-call-in-flight', async (c) => {
+        leftBehind = c.var.http.get('/hang').catch((err: unknown) => err)
+        await hangArrived.promise
+        throw new Error('handler failed')
+      })
+      .get('/throws-a-string', () => {
+        throw 'not an Error'
+      })
+    served = await serveApp(app)
+
+    for (const path of ['/throws', '/throws', '/throws-a-string']) {
+      const res = await fetch(served.url + path)
+      expect(res.status).toBe(500)
+      await res.arrayBuffer()
+    }
+    const res = await fetch(`${served.url}/throws-with-call-in-flight`)
+    expect(res.status).toBe(500)
+    await res.arrayBuffer()
+
+    await until(() => http.stats().scopesClosed === 4, 'every scope to be released')
+    expect(http.stats()).toMatchObject({ scopesOpened: 4, scopesClosed: 4, inFlight: 0 })
+    expect(await leftBehind).toBeInstanceOf(AbortError)
+    await within(hanging[0].closed, 1_000, 'the abandoned upstream connection to close')
+    await http.close()
+  })
+
+  it('aborts the upstream call when the downstream client disconnects', async () => {
+    const http = mooring({ baseUrl: upstream.url })
+    const settled = deferred<{ error: unknown; rawSignalAborted: boolean }>()
+    const app = new Hono().use(http.middleware).get('/wait', async (c) => {
+      // @hono/node-server aborts its own request signal on the same event (if it was read before).
+      const rawSignal = c.req.raw.signal
+      try {
+        await c.var.http.get('/hang')
+        settled.resolve({ error: null, rawSignalAborted: rawSignal.aborted })
+      } catch (error) {
+        settled.resolve({ error, rawSignalAborted: rawSignal.aborted })
+      }
+      return c.text('unreachable')
+    })
+    served = await serveApp(app)
+
+    const downstream = new AbortController()
+    const pending = fetch(`${served.url}/wait`, { signal: downstream.signal }).catch((err: unknown) => err)
+    await within(hangArrived.promise, 2_000, 'the upstream call to arrive')
+    downstream.abort()
+    expect(await pending).toMatchObject({ name: 'AbortError' })
+
+    await within(hanging[0].closed, 1_000, 'the upstream connection to close')
+    const { error, rawSignalAborted } = await within(settled.promise, 1_000, 'the handler to settle')
+    expect(error).toBeInstanceOf(AbortError)
+    expect(rawSignalAborted).toBe(true)
+    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    await http.close()
+  })
+})
+
+describe("scope: 'request', pool: 'isolated'", () => {
+  it('gives each request a pool of its own and closes it at teardown', async () => {
+    const http = mooring({ baseUrl: upstream.url, pool: 'isolated', requestLimits: { connections: 2 } })
+    const dispatchers = new Set<unknown>()
+    const app = new Hono().use(http.middleware).get('/fan-out', async (c) => {
+      dispatchers.add(c.var.http.dispatcher)
+      const responses = await Promise.all([1, 2, 3].map((n) => c.var.http.get(`/slow?n=${n}`)))
+      return c.json(await Promise.all(responses.map((res) => res.json())))
+    })
+    served = await serveApp(app)
+
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${served.url}/fan-out`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toHaveLength(3)
+      // The request's pool is gone once it is finished: its connections are closed, not kept alive.
+      await upstream.waitForOpen(0)
+    }
+    expect(dispatchers.size).toBe(5)
+    expect(dispatchers.has(http.client.dispatcher)).toBe(false)
+    // Each pool opened its own connections, never more than requestLimits.connections.
+    expect(upstream.connections).toBeGreaterThanOrEqual(5)
+    expect(upstream.connections).toBeLessThanOrEqual(10)
+    expect(http.stats()).toMatchObject({ scopesOpened: 5, scopesClosed: 5 })
+    await http.close()
+  })
+})
