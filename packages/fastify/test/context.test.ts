@@ -1,0 +1,118 @@
+import { type MooringClient, TimeoutError } from '@mooring/core'
+import { mooring } from '@mooring/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { getJson, inBatches, listen, send } from './support/http.js'
+
+let upstream: Upstream
+let app: FastifyInstance
+
+afterEach(async () => {
+  await app?.close()
+  await upstream?.close()
+})
+
+/** A service: it has the app, not the request, and still sends with the request's client. */
+function userService(fastify: FastifyInstance) {
+  return {
+    async find(id: string): Promise<{ url: string; headers: Record<string, string> }> {
+      const res = await fastify.mooring.current().get(`/users/${id}`)
+      return res.json()
+    },
+  }
+}
+
+describe('propagate and the context accessor', () => {
+  it('copies the inbound x-request-id onto calls made by a service with no request in hand', async () => {
+    upstream = await startUpstream()
+    app = Fastify()
+    await app.register(mooring, { baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const users = userService(app)
+    app.get('/users/:id', async (request) => {
+      await sleep(1) // the context must survive real asynchronous hops
+      const user = await users.find((request.params as { id: string }).id)
+      return { seenId: user.headers['x-request-id'], url: user.url }
+    })
+    // With a body that arrives after the head: Fastify reads it in the socket's async context, not
+    // the one onRequest set up, so the plugin must restore it before the handler.
+    app.post('/users', async (request) => {
+      const user = await users.find((request.body as { id: string }).id)
+      return { seenId: user.headers['x-request-id'], url: user.url }
+    })
+    const base = await listen(app)
+
+    const results = await inBatches(40, 20, (i) =>
+      i % 2 === 0
+        ? getJson<{ seenId: string; url: string }>(`${base}/users/${i}`, {
+            headers: { 'x-request-id': `req-${i}` },
+          })
+        : getJson<{ seenId: string; url: string }>(`${base}/users`, {
+            method: 'POST',
+            headers: { 'x-request-id': `req-${i}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ id: String(i) }),
+            bodyDelay: 20,
+          }),
+    )
+
+    results.forEach(({ status, body }, i) => {
+      expect(status).toBe(200)
+      expect(body).toEqual({ seenId: `req-${i}`, url: `/users/${i}` })
+    })
+  })
+
+  it("is the request's client inside a request and the app client outside one", async () => {
+    upstream = await startUpstream()
+    app = Fastify()
+    await app.register(mooring, { baseUrl: upstream.url })
+    let inside: MooringClient | undefined
+    let requestClient: MooringClient | undefined
+    app.get('/', async (request) => {
+      await sleep(1)
+      inside = app.mooring.current()
+      requestClient = request.http
+      return 'ok'
+    })
+    const base = await listen(app)
+
+    expect(app.mooring.current()).toBe(app.http)
+    expect((await send(`${base}/`)).status).toBe(200)
+    expect(inside).toBe(requestClient)
+    expect(inside).not.toBe(app.http)
+    expect(app.mooring.current()).toBe(app.http)
+    expect(() => app.mooring.current('nope')).toThrow(/name: expected a registered name \(one of http\)/)
+  })
+})
+
+describe('deadline', () => {
+  it('fails a slow upstream call with a total TimeoutError when the inbound budget runs out', async () => {
+    upstream = await startUpstream(async (_req, res) => {
+      await sleep(3_000)
+      res.end('too late')
+    })
+    app = Fastify()
+    await app.register(mooring, { baseUrl: upstream.url, deadline: 300 })
+    app.get('/slow', async (request) => {
+      const started = performance.now()
+      try {
+        await request.http.get('/slow')
+        return { ok: true }
+      } catch (err) {
+        return {
+          timeout: err instanceof TimeoutError,
+          phase: (err as TimeoutError).phase,
+          after: performance.now() - started,
+        }
+      }
+    })
+    const base = await listen(app)
+
+    const { status, body } = await getJson<{ timeout: boolean; phase: string; after: number }>(`${base}/slow`)
+
+    expect(status).toBe(200)
+    expect(body.timeout).toBe(true)
+    expect(body.phase).toBe('total')
+    expect(body.after).toBeGreaterThanOrEqual(250)
+    expect(body.after).toBeLessThan(2_000)
+  })
+})
