@@ -1,0 +1,32 @@
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common'
+import { ConfigurableModuleClass, REQUEST_CLIENTS } from './mooring.module-definition.js'
+import type { RequestClients } from './request-clients.js'
+
+/**
+ * `MooringModule.forRoot(options)` / `MooringModule.forRootAsync({ imports, useFactory, inject })`:
+ * one registration of Mooring (one upstream). Register it once per upstream, each with its own `name`.
+ */
+@Module({})
+export class MooringModule extends ConfigurableModuleClass implements NestModule, OnApplicationShutdown {
+  readonly #clients: RequestClients
+
+  constructor(@Inject(REQUEST_CLIENTS) clients: RequestClients) {
+    super()
+    this.#clients = clients
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.#clients.middleware).forRoutes('*')
+  }
+
+  /** Nest calls it after the HTTP server has closed, so requests in flight have drained by then. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.#clients.binding.close()
+  }
+}

@@ -1,0 +1,87 @@
+import type { ClientBinding, MooringClient, MooringError, TimeoutError } from '@mooring/core'
+import { InjectBinding, InjectClient, InjectRequestClient } from '@mooring/nest'
+import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Param, Scope } from '@nestjs/common'
+
+export interface Echo {
+  url: string
+  headers: Record<string, string | undefined>
+}
+
+/** A service with no `req`: it reaches the current request's client through the injected one. */
+@Injectable()
+export class EchoService {
+  constructor(@InjectClient() readonly http: MooringClient) {}
+
+  async echo(path: string): Promise<Echo> {
+    const res = await this.http.get(path)
+    return res.json<Echo>()
+  }
+}
+
+@Controller()
+export class CallController {
+  constructor(
+    @InjectClient() private readonly http: MooringClient,
+    @Inject(EchoService) private readonly service: EchoService,
+  ) {}
+
+  @Get('call/:i')
+  async call(@Param('i') i: string): Promise<Echo> {
+    const res = await this.http.get(`/call/${i}`)
+    return res.json<Echo>()
+  }
+
+  @Get('service')
+  service_(): Promise<Echo> {
+    return this.service.echo('/service')
+  }
+
+  @Get('throw')
+  async throws(): Promise<never> {
+    await (await this.http.get('/throw')).text()
+    throw new Error('the handler failed')
+  }
+
+  @Get('slow')
+  async slow(): Promise<{ status?: number; error?: string; phase?: string; ms: number }> {
+    const started = Date.now()
+    try {
+      const res = await this.http.get('/slow')
+      await res.text()
+      return { status: res.status, ms: Date.now() - started }
+    } catch (err) {
+      const e = err as MooringError & Partial<TimeoutError>
+      return { error: e.name, phase: e.phase, ms: Date.now() - started }
+    }
+  }
+}
+
+/** A request-scoped controller that takes this request's client itself. */
+@Controller({ path: 'request-scoped', scope: Scope.REQUEST })
+export class RequestScopedController {
+  constructor(
+    @InjectRequestClient() private readonly client: MooringClient,
+    @InjectBinding() private readonly binding: ClientBinding,
+  ) {}
+
+  @Get()
+  async get(): Promise<Echo & { isCurrent: boolean; isAppClient: boolean }> {
+    const res = await this.client.get('/request-scoped')
+    const echo = await res.json<Echo>()
+    return {
+      ...echo,
+      isCurrent: this.client === this.binding.current(),
+      isAppClient: this.client === this.binding.client,
+    }
+  }
+}
+
+/** An app module around the given registrations, with the test controllers and service. */
+export function appModule(
+  imports: DynamicModule[],
+  controllers: Array<new (...args: never[]) => unknown> = [CallController],
+): new () => unknown {
+  @Module({ imports, controllers, providers: [EchoService] })
+  class AppModule {}
+  return AppModule
+}
