@@ -1,3 +1,4 @@
+import { redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 
 /** Why a request was retried or replayed: `status:503`, `ECONNRESET`, `stale-connection`, `timeout:headers`. */
@@ -159,15 +160,17 @@ function abortCauseText(cause: unknown): string {
   return 'signal aborted'
 }
 
-const SECRET_OPTION = /(auth|token|secret|password|key|cookie|cert|ca$|tls\.)/i
+// A request body (`body`, `json`) may hold anything, so it is never shown either.
+const SECRET_OPTION = /(auth|token|secret|password|key|cookie|cert|ca$|tls\.|^body$|^json$)/i
 
 /** Describes a wrong option value for a message, never printing what may be a secret. */
 export function describeValue(option: string, value: unknown): string {
   if (value === null) return 'null'
   const type = Array.isArray(value) ? 'array' : typeof value
-  if (SECRET_OPTION.test(option) || option.startsWith('headers')) return `a ${type}`
+  if (SECRET_OPTION.test(option) || option.startsWith('header')) return `a ${type}`
   if (type === 'string') {
-    const s = value as string
+    // A URL given under any (even a misspelled) option may carry credentials or a token.
+    const s = redactUrl(value as string)
     return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)
   }
   if (type === 'number' || type === 'boolean' || type === 'undefined' || type === 'bigint')
