@@ -1,0 +1,61 @@
+import { type ClientBinding, MooringClient } from '@mooring/core'
+import { getBindingToken, MooringModule } from '@mooring/nest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { getJson, inBatches, PLATFORMS, type RunningApp, startApp, until } from './support/app.js'
+import { appModule, type Echo, EchoService } from './support/fixtures.js'
+import { type UpstreamLog, upstreamRoutes } from './support/upstream-routes.js'
+
+const DEADLINE_MS = 300
+
+describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (platform) => {
+  let upstream: Upstream
+  let running: RunningApp
+  let binding: ClientBinding
+  let log: UpstreamLog
+
+  beforeEach(async () => {
+    log = { abandoned: [] }
+    upstream = await startUpstream(upstreamRoutes(log))
+    const registration = MooringModule.forRoot({
+      baseUrl: upstream.url,
+      propagate: ['x-request-id'],
+      deadline: DEADLINE_MS,
+    })
+    running = await startApp(appModule([registration]), platform)
+    binding = running.app.get<ClientBinding>(getBindingToken())
+  })
+  afterEach(async () => {
+    await running.app.close()
+    await upstream.close()
+  })
+
+  it("sends each request's x-request-id from a service that has no req", async () => {
+    const results = await inBatches(20, 20, (i) =>
+      getJson<Echo>(`${running.url}/service`, { headers: { 'x-request-id': `req-${i}` } }),
+    )
+    expect(results.map((r) => r.body.headers['x-request-id'])).toEqual(results.map((_, i) => `req-${i}`))
+    expect(upstream.requests.map((r) => r.url)).toEqual(new Array(20).fill('/service'))
+  })
+
+  it('gives the same service the app client outside a request', async () => {
+    const service = running.app.get(EchoService)
+    expect(service.http).toBeInstanceOf(MooringClient)
+    expect(binding.current()).toBe(binding.client)
+    const echo = await service.echo('/outside')
+    expect(echo.url).toBe('/outside')
+    expect(echo.headers['x-request-id']).toBeUndefined()
+    expect(binding.stats().scopesOpened).toBe(0)
+  })
+
+  it('fails a slow call with TimeoutError (phase total) once the inbound deadline is spent', async () => {
+    const { status, body } = await getJson<{ error?: string; phase?: string; ms: number }>(
+      `${running.url}/slow`,
+    )
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ error: 'TimeoutError', phase: 'total' })
+    expect(body.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 100)
+    expect(body.ms).toBeLessThan(DEADLINE_MS + 2_000)
+    await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned')
+  })
+})
