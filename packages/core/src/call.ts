@@ -7,6 +7,8 @@ import {
   AbortError,
   CircuitOpenError,
   HttpStatusError,
+  ResponseTooLargeError,
+  TooManyRedirectsError,
   type MooringError,
   type RequestInfo,
   type RetryRecord,
@@ -14,7 +16,8 @@ import {
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
 import { errorCode, mapError } from './map-error.js'
-import type { NormalizedTimeouts } from './options.js'
+import type { HeadersInput, NormalizedTimeouts } from './options.js'
+import { redirectTarget } from './redirect.js'
 import { redactUrl } from './redact.js'
 import { MooringResponse } from './response.js'
 import { backoffDelay, type RetryPolicy } from './retry.js'
@@ -70,7 +73,7 @@ enum Phase {
 export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   readonly owner: CallOwner
   readonly dispatcher: Dispatcher
-  readonly options: Dispatcher.DispatchOptions
+  options: Dispatcher.DispatchOptions
   readonly timeouts: NormalizedTimeouts
   readonly raiseForStatus: boolean
   readonly signal: AbortSignal | undefined
@@ -98,6 +101,16 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #probe = false
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
+  /** Bytes of body the call accepts; past it the call fails with ResponseTooLargeError. */
+  maxResponseSize = Number.POSITIVE_INFINITY
+  /** Redirects followed at most; 0 hands 3xx responses to the caller. */
+  maxRedirects = 0
+  /** The request's own headers (not the client's defaults), for a cross-origin redirect. */
+  requestHeaders: HeadersInput | undefined = undefined
+  #redirectsFollowed = 0
+  #redirectTo: Dispatcher.DispatchOptions | null = null
+  #countAttempt = true
+  #received = 0
   /** The per-origin counters of the client that made the call. */
   counters: OriginCounters | null = null
 
@@ -152,7 +165,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       }
       this.#probe = verdict === 'probe'
     }
-    this.attempts++
+    if (this.#countAttempt) this.attempts++
+    this.#countAttempt = true
     this.#phase = Phase.Head
     this.#controller = null
     this.#started = false
@@ -216,10 +230,36 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       else breaker.success(this.#probe)
       this.#probe = false
     }
+    if (this.maxRedirects !== 0 && statusCode >= 300 && statusCode < 400 && headers.location !== undefined) {
+      if (this.#redirectsFollowed >= this.maxRedirects) {
+        this.abort(new TooManyRedirectsError(this.info, this.maxRedirects))
+        return
+      }
+      const next = redirectTarget(
+        this.options,
+        statusCode,
+        headers.location,
+        this.requestHeaders,
+        this.retry.replayable,
+      )
+      if (next !== null) {
+        this.#redirectTo = next
+        this.#phase = Phase.Discard
+        this.#discarded = 0
+        return
+      }
+    }
     if (this.#shouldRetryStatus(statusCode, headers)) {
       this.#phase = Phase.Discard
       this.#discarded = 0
       return
+    }
+    if (this.maxResponseSize !== Number.POSITIVE_INFINITY) {
+      const length = Number(headers['content-length'])
+      if (length > this.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this.maxResponseSize))
+        return
+      }
     }
     const response = new MooringResponse(
       controller,
@@ -254,6 +294,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (controller !== this.#controller) return
     if (this.#phase === Phase.Body) {
+      this.#received += chunk.length
+      if (this.#received > this.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this.maxResponseSize))
+        return
+      }
       this.#response!._push(chunk)
       return
     }
@@ -265,7 +310,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   onResponseEnd(controller: Controller): void {
     if (controller !== this.#controller) return
     if (this.#phase === Phase.Discard) {
-      this.#retryLater(this.#nextReason, this.#nextDelay)
+      this.#afterDiscard()
       return
     }
     this.#response!._end()
@@ -292,7 +337,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (phase === Phase.Discard) {
-      this.#retryLater(this.#nextReason, this.#nextDelay)
+      this.#afterDiscard()
       return
     }
     if (phase === Phase.Head) {
@@ -358,6 +403,22 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (budget === null || budget.tryWithdraw()) return true
     this.counters!.budgetRefusals++
     return false
+  }
+
+  /** The discarded attempt is over: follow the redirect, or make the retry that was decided. */
+  #afterDiscard(): void {
+    const next = this.#redirectTo
+    if (next === null) {
+      this.#retryLater(this.#nextReason, this.#nextDelay)
+      return
+    }
+    this.#redirectTo = null
+    this.#redirectsFollowed++
+    this.options = next
+    this.#countAttempt = false
+    this.#phase = Phase.Backoff
+    this.#controller = null
+    this.#timer = setTimeout(this.#next, 0)
   }
 
   #retryLater(reason: string, delay: number): void {

@@ -17,6 +17,8 @@ import {
   type HeadersInput,
   normalizeClientOptions,
   normalizeIdempotencyKey,
+  normalizeMaxResponseSize,
+  normalizeRedirects,
   normalizeTimeouts,
   type QueryInput,
   type RequestTimeoutOptions,
@@ -56,6 +58,8 @@ export interface RequestOptions {
   retry?: RetryOptions | false
   /** `'auto'` sends one generated key on every attempt; or set the `idempotency-key` header yourself. */
   idempotencyKey?: 'auto' | false
+  maxResponseSize?: number
+  followRedirects?: boolean | number
 }
 
 export type RequestInit = Omit<RequestOptions, 'path' | 'method'>
@@ -253,6 +257,15 @@ export class MooringClient implements CallOwner {
       callRetry,
       root.hooks,
     )
+    call.maxResponseSize =
+      options.maxResponseSize === undefined
+        ? settings.maxResponseSize
+        : normalizeMaxResponseSize('maxResponseSize', options.maxResponseSize)!
+    call.maxRedirects =
+      options.followRedirects === undefined
+        ? settings.maxRedirects
+        : normalizeRedirects('followRedirects', options.followRedirects)!
+    if (call.maxRedirects !== 0) call.requestHeaders = options.headers
     this.#track(call, target.origin)
     if (settings.maxConcurrent !== 0 && this.#running >= settings.maxConcurrent) return this.#enqueue(call)
     this.#running++
@@ -452,6 +465,8 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     maxConcurrent: 0,
     retry: normalized.retry,
     autoIdempotencyKey: normalized.autoIdempotencyKey,
+    maxResponseSize: normalized.maxResponseSize,
+    maxRedirects: normalized.maxRedirects,
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
   if (owns) trackUnclosed(client, 'client')

@@ -139,6 +139,32 @@ export class CircuitOpenError extends MooringError {
   }
 }
 
+/** The response body is larger than `maxResponseSize`; it was not buffered past the limit. */
+export class ResponseTooLargeError extends MooringError {
+  readonly limit: number
+  constructor(request: RequestInfo, limit: number) {
+    super(
+      'MOORING_RESPONSE_TOO_LARGE',
+      `${request.method} ${request.url}: response body over ${limit} bytes`,
+      {
+        request,
+      },
+    )
+    this.limit = limit
+  }
+}
+
+/** More redirects than `followRedirects` allows (a loop, most likely). */
+export class TooManyRedirectsError extends MooringError {
+  readonly limit: number
+  constructor(request: RequestInfo, limit: number) {
+    super('MOORING_TOO_MANY_REDIRECTS', `${request.method} ${request.url}: more than ${limit} redirects`, {
+      request,
+    })
+    this.limit = limit
+  }
+}
+
 /** The request was refused before any byte was sent: a CR/LF in a header, a path that leaves the base origin. */
 export class RequestRejectedError extends MooringError {
   constructor(request: RequestInfo, reason: string) {

@@ -10,6 +10,8 @@ export {
   HttpStatusError,
   MooringError,
   RequestRejectedError,
+  ResponseTooLargeError,
+  TooManyRedirectsError,
   TimeoutError,
 } from './errors.js'
 export type { Delivery, RequestInfo, RetryReason, RetryRecord, TimeoutPhase } from './errors.js'

@@ -77,6 +77,10 @@ export interface ClientOptions {
   hooks?: Hooks
   /** Opt-in: fail fast per origin while it keeps failing. */
   circuitBreaker?: CircuitBreakerOptions
+  /** Bytes a response body may have; a larger one fails with ResponseTooLargeError without being buffered. */
+  maxResponseSize?: number
+  /** Follow 3xx redirects: `true` for up to 5, or the most to follow. Default: off (3xx go to the caller). */
+  followRedirects?: boolean | number
 }
 
 export interface NormalizedTimeouts {
@@ -138,6 +142,8 @@ const CLIENT_KEYS = [
   'hooks',
   'idempotencyKey',
   'circuitBreaker',
+  'maxResponseSize',
+  'followRedirects',
 ] as const
 
 export function normalizeTimeouts(
@@ -241,6 +247,8 @@ export interface NormalizedClientOptions {
   autoIdempotencyKey: boolean
   hooks: Hooks | null
   circuitBreaker: NormalizedBreakerOptions | null
+  maxResponseSize: number
+  maxRedirects: number
 }
 
 export function normalizeClientOptions(
@@ -294,7 +302,28 @@ export function normalizeClientOptions(
     autoIdempotencyKey: normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? false,
     hooks: normalizeHooks(o.hooks),
     circuitBreaker: normalizeBreaker('circuitBreaker', o.circuitBreaker),
+    maxResponseSize:
+      normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? Number.POSITIVE_INFINITY,
+    maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
   }
+}
+
+export function normalizeMaxResponseSize(path: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigError(path, value, 'a whole number of bytes >= 0')
+  }
+  return value
+}
+
+export function normalizeRedirects(path: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (value === true) return 5
+  if (value === false) return 0
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 50) {
+    throw new ConfigError(path, value, 'a boolean or a number of redirects from 0 to 50')
+  }
+  return value
 }
 
 export function normalizeIdempotencyKey(path: string, value: unknown): boolean | undefined {

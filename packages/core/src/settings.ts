@@ -12,6 +12,8 @@ import {
   type NormalizedTimeouts,
   normalizeIdempotencyKey,
   normalizeLimits,
+  normalizeMaxResponseSize,
+  normalizeRedirects,
   normalizeTimeouts,
   normalizeTls,
   type QueryInput,
@@ -36,6 +38,8 @@ export interface ScopeOptions {
   raiseForStatus?: boolean
   retry?: RetryOptions | false
   idempotencyKey?: 'auto' | false
+  maxResponseSize?: number
+  followRedirects?: boolean | number
   /** `'isolated'` gives the scope a pool of its own, closed with it. Default: the parent's pool. */
   pool?: 'shared' | 'isolated'
   /** For an isolated pool. */
@@ -56,6 +60,8 @@ const SCOPE_KEYS = [
   'raiseForStatus',
   'retry',
   'idempotencyKey',
+  'maxResponseSize',
+  'followRedirects',
   'pool',
   'limits',
   'tls',
@@ -90,6 +96,8 @@ export interface Settings {
   readonly maxConcurrent: number
   readonly retry: RetryPolicy | null
   readonly autoIdempotencyKey: boolean
+  readonly maxResponseSize: number
+  readonly maxRedirects: number
 }
 
 export function isAbortSignal(value: unknown): value is AbortSignal {
@@ -208,5 +216,7 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
     retry: normalizeRetry('retry', o.retry, parent.retry),
     autoIdempotencyKey:
       normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? parent.autoIdempotencyKey,
+    maxResponseSize: normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? parent.maxResponseSize,
+    maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? parent.maxRedirects,
   }
 }

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createClient,
+  type MooringClient,
+  ResponseTooLargeError,
+  TooManyRedirectsError,
+} from '../../src/index.js'
+import { startUpstream, type Upstream } from '../support/upstream.js'
+
+const upstreams: Upstream[] = []
+let client: MooringClient | undefined
+
+afterEach(async () => {
+  await client?.close({ drainTimeout: 0 })
+  await Promise.all(upstreams.splice(0).map((u) => u.close()))
+  client = undefined
+})
+
+async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
+  const u = await startUpstream(handler)
+  upstreams.push(u)
+  return u
+}
+
+describe('redirects', () => {
+  it('are handed to the caller unless followRedirects is on', async () => {
+    const a = await upstream((req, res) => {
+      if (req.url === '/old') {
+        res.writeHead(301, { location: '/new' }).end()
+        return
+      }
+      res.end(`at ${req.url}`)
+    })
+    client = createClient({ baseUrl: a.url })
+    const plain = await client.get('/old')
+    expect(plain.status).toBe(301)
+    const followed = await client.get('/old', { followRedirects: true })
+    expect(followed.status).toBe(200)
+    expect(await followed.text()).toBe('at /new')
+    expect(followed.rawUrl).toBe(`${a.url}/new`)
+  })
+
+  it('strip credentials and the client defaults on a cross-origin redirect, keep them on the same origin', async () => {
+    const other = await upstream((req, res) => res.end(JSON.stringify(req.headers)))
+    const home = await upstream((req, res) => {
+      if (req.url === '/same') res.writeHead(302, { location: '/echo' }).end()
+      else if (req.url === '/away') res.writeHead(307, { location: `${other.url}/landing` }).end()
+      else res.end(JSON.stringify(req.headers))
+    })
+    client = createClient({
+      baseUrl: home.url,
+      headers: { authorization: 'Bearer default-secret', 'x-api-key': 'key-secret' },
+      followRedirects: 3,
+    })
+    const same = await (await client.get('/same')).json<Record<string, string>>()
+    expect(same.authorization).toBe('Bearer default-secret')
+    const res = await client.get('/away', { headers: { cookie: 'sid=1', 'x-trace': 't-1' } })
+    const seen = await res.json<Record<string, string>>()
+    expect(res.rawUrl).toBe(`${other.url}/landing`)
+    expect(seen.authorization).toBeUndefined()
+    expect(seen.cookie).toBeUndefined()
+    expect(seen['x-api-key']).toBeUndefined()
+    expect(seen['x-trace']).toBe('t-1')
+  })
+
+  it('turn a POST into a GET on 303 and keep method and body on 307', async () => {
+    const u = await upstream((req, res) => {
+      if (req.url === '/see-other') res.writeHead(303, { location: '/result' }).end()
+      else if (req.url === '/temp') res.writeHead(307, { location: '/result' }).end()
+      else {
+        const chunks: Buffer[] = []
+        req.on('data', (c: Buffer) => chunks.push(c))
+        req.on('end', () => res.end(`${req.method} ${Buffer.concat(chunks).toString()}`))
+      }
+    })
+    client = createClient({ baseUrl: u.url, followRedirects: true })
+    expect(await (await client.post('/see-other', { json: { a: 1 } })).text()).toBe('GET ')
+    expect(await (await client.post('/temp', { json: { a: 1 } })).text()).toBe('POST {"a":1}')
+  })
+
+  it('stop a loop at the limit with TooManyRedirectsError', async () => {
+    const u = await upstream((req, res) => {
+      res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end()
+    })
+    client = createClient({ baseUrl: u.url, followRedirects: 4 })
+    const error = await client.get('/a').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TooManyRedirectsError)
+    expect(error).toMatchObject({ code: 'MOORING_TOO_MANY_REDIRECTS', limit: 4 })
+    expect(u.requests).toHaveLength(5)
+  })
+})
+
+describe('maxResponseSize', () => {
+  it('fails a body over the limit by its content-length, before reading it', async () => {
+    const u = await upstream((_req, res) => res.end(Buffer.alloc(64 * 1024)))
+    client = createClient({ baseUrl: u.url, maxResponseSize: 1024 })
+    await expect(client.get('/big')).rejects.toBeInstanceOf(ResponseTooLargeError)
+  })
+
+  it('fails a chunked body once it grows past the limit, without buffering it all', async () => {
+    let written = 0
+    const u = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      const chunk = Buffer.alloc(16 * 1024)
+      const timer = setInterval(() => {
+        if (res.destroyed || written > 8 * 1024 * 1024) {
+          clearInterval(timer)
+          res.end()
+          return
+        }
+        written += chunk.length
+        res.write(chunk)
+      }, 1)
+    })
+    client = createClient({ baseUrl: u.url, maxResponseSize: 100 * 1024 })
+    const res = await client.get('/stream')
+    const error = await res.bytes().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ResponseTooLargeError)
+    expect(written).toBeLessThan(8 * 1024 * 1024)
+    await u.waitForOpen(0)
+  })
+})
