@@ -105,16 +105,19 @@ async function served<Name extends string>(
   exchange.whenDone(release)
 }
 
-/** Elsewhere (other runtimes, `app.request()`): released when the response body ends or is cancelled. */
+/**
+ * Elsewhere (other runtimes, `app.request()`, core's `appTransport`): released when the response
+ * body has been read to the end or cancelled, or when the request is aborted (nobody reads then).
+ */
 async function fetched<Name extends string>(
   c: MooringContext<Name>,
   next: Next,
   name: Name,
   binding: ClientBinding,
 ): Promise<void> {
-  const raw = c.req.raw
-  const client = binding.open({ headers: raw.headers, signal: raw.signal })
-  const release = releaser(binding, client)
+  const { headers, signal } = c.req.raw
+  const client = binding.open({ headers, signal })
+  const release = releaser(binding, client, signal)
   c.set(name, client)
   try {
     await binding.run(client, next)
@@ -123,14 +126,20 @@ async function fetched<Name extends string>(
     throw err
   }
   const body = c.res.body
-  if (body === null) release()
-  else c.res = new Response(releaseAtEnd(body, release), c.res)
+  if (body === null || signal.aborted) {
+    release()
+    return
+  }
+  c.res = new Response(releaseAtEnd(body, release), c.res)
+  signal.addEventListener('abort', release, { once: true })
 }
 
-function releaser(binding: ClientBinding, client: MooringClient): () => void {
-  return () => {
+function releaser(binding: ClientBinding, client: MooringClient, signal?: AbortSignal): () => void {
+  const release = (): void => {
+    signal?.removeEventListener('abort', release)
     // Teardown runs outside the request's promise chain, so a rejection would be unhandled; closing
     // a scope only rejects when its pool was already destroyed, and then there is nothing left to do.
     binding.release(client).catch(() => {})
   }
+  return release
 }

@@ -1,0 +1,98 @@
+import { TimeoutError } from '@mooring/core'
+import { type HonoMooring, mooring } from '@mooring/hono'
+import { Hono } from 'hono'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { inBatches, type Served, serveApp } from './support/serve.js'
+
+let upstream: Upstream
+let served: Served | undefined
+let http: HonoMooring | undefined
+
+beforeEach(async () => {
+  upstream = await startUpstream((req, res) => {
+    if (req.url === '/hang') return
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ url: req.url, requestId: req.headers['x-request-id'] ?? null }))
+  })
+})
+afterEach(async () => {
+  await served?.close()
+  served = undefined
+  await http?.close()
+  http = undefined
+  await upstream.close()
+})
+
+describe('propagate and the context accessor', () => {
+  it("sends the inbound x-request-id on the request's calls, from a service with no `c`", async () => {
+    const registration = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    http = registration
+    // A service function: it knows the registration, not the request.
+    async function loadProfile(id: string): Promise<{ url: string; requestId: string | null }> {
+      const res = await registration.current().get(`/profiles/${id}`)
+      return res.json()
+    }
+    const app = new Hono().use(registration.middleware).get('/users/:id', async (c) => {
+      const id = c.req.param('id')
+      await sleep(Number(id) % 3) // interleave the requests
+      const profile = await loadProfile(id)
+      return c.json({ profile, same: registration.current() === c.var.http })
+    })
+    served = await serveApp(app)
+
+    await inBatches(40, 20, async (i) => {
+      const res = await fetch(`${served!.url}/users/${i}`, { headers: { 'x-request-id': `req-${i}` } })
+      expect(await res.json()).toEqual({
+        profile: { url: `/profiles/${i}`, requestId: `req-${i}` },
+        same: true,
+      })
+    })
+    expect(upstream.requests).toHaveLength(40)
+
+    // Outside a request: the app client, which propagates nothing.
+    expect(registration.current()).toBe(registration.client)
+    expect(await loadProfile('outside')).toEqual({ url: '/profiles/outside', requestId: null })
+  })
+
+  it('propagates in-process too (app.request)', async () => {
+    http = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const app = new Hono()
+      .use(http.middleware)
+      .get('/', async (c) => c.json(await (await c.var.http.get('/')).json()))
+    const res = await app.request('/', { headers: { 'x-request-id': 'in-process' } })
+    expect(await res.json()).toEqual({ url: '/', requestId: 'in-process' })
+  })
+})
+
+describe('deadline', () => {
+  it('gives the calls of a request the time it has left, then a TimeoutError with phase total', async () => {
+    http = mooring({ baseUrl: upstream.url, deadline: 600 })
+    const app = new Hono().use(http.middleware).get('/slow', async (c) => {
+      const arrived = performance.now()
+      await sleep(400) // the handler spends most of the budget before it calls
+      const calledAt = performance.now()
+      try {
+        await c.var.http.get('/hang')
+        return c.json({ error: null })
+      } catch (err) {
+        const now = performance.now()
+        return c.json({
+          isTimeoutError: err instanceof TimeoutError,
+          phase: (err as TimeoutError).phase,
+          sinceArrival: now - arrived,
+          callTook: now - calledAt,
+        })
+      }
+    })
+    served = await serveApp(app)
+
+    const res = await fetch(`${served.url}/slow`)
+    const result = await res.json()
+    expect(result).toMatchObject({ isTimeoutError: true, phase: 'total' })
+    // About the deadline after arrival; the call itself got only what was left, not a fresh 600 ms.
+    expect(result.sinceArrival).toBeGreaterThanOrEqual(550)
+    expect(result.sinceArrival).toBeLessThan(3_000)
+    expect(result.callTook).toBeLessThan(600)
+  })
+})
