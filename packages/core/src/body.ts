@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { FormData as UndiciFormData } from 'undici'
 
 /** What a request body may be. */
 export type BodyInput =
@@ -44,7 +45,9 @@ export function prepareBody(body: unknown, json: unknown, hasJson: boolean): Pre
   if (body instanceof URLSearchParams)
     return { body: body.toString(), contentType: FORM_TYPE, replayable: true }
   // undici encodes FormData itself (multipart with its own boundary); it can be encoded again on a retry.
-  if (body instanceof FormData) return { body, contentType: undefined, replayable: true }
+  if (body instanceof FormData || body instanceof UndiciFormData) {
+    return { body: toUndiciFormData(body), contentType: undefined, replayable: true }
+  }
   if (body instanceof Blob) {
     return {
       body: Readable.fromWeb(body.stream() as never),
@@ -57,4 +60,18 @@ export function prepareBody(body: unknown, json: unknown, hasJson: boolean): Pre
     return { body: body as AsyncIterable<Uint8Array>, contentType: undefined, replayable: false }
   }
   return 'expected `body` to be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob, Readable or async iterable'
+}
+
+/**
+ * undici encodes only its own FormData class; Node's global one comes from another copy of undici
+ * and fails deep in the encoder (undici#4212), so its entries are copied into undici's.
+ */
+function toUndiciFormData(form: FormData | UndiciFormData): FormData {
+  if (form instanceof UndiciFormData) return form as unknown as FormData
+  const copy = new UndiciFormData()
+  for (const [name, value] of form) {
+    if (typeof value === 'string') copy.append(name, value)
+    else copy.append(name, value, value.name)
+  }
+  return copy as unknown as FormData
 }
