@@ -77,6 +77,7 @@ export class ClientBinding {
   readonly #deadline: number
   readonly #storage = new AsyncLocalStorage<MooringClient>()
   readonly #open = new Set<MooringClient>()
+  readonly #releasing = new Set<Promise<void>>()
   #opened = 0
   #closed = 0
 
@@ -173,7 +174,11 @@ export class ClientBinding {
   release(client: MooringClient): Promise<void> {
     if (!this.#open.delete(client)) return Promise.resolve()
     this.#closed++
-    return client.close()
+    const closing = client.close()
+    // An isolated pool may still be closing its sockets: `close()` waits for those too.
+    this.#releasing.add(closing)
+    closing.finally(() => this.#releasing.delete(closing)).catch(() => {})
+    return closing
   }
 
   /** Runs `fn` with `client` as the current client of this registration. */
@@ -198,7 +203,8 @@ export class ClientBinding {
   /** Closes the request scopes still open, then the app client (unless it was given). */
   async close(options?: CloseOptions): Promise<void> {
     if (this.#ownsClient) await this.client.close(options)
-    await Promise.all([...this.#open].map((scope) => this.release(scope)))
+    for (const scope of this.#open) this.release(scope)
+    await Promise.all(this.#releasing)
   }
 }
 
