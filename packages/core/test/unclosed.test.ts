@@ -1,0 +1,103 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { createClient, type MooringClient } from '@mooring/core'
+import type { Dispatcher } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sleep } from './support/upstream.js'
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+const warnings: Error[] = []
+const onWarning = (warning: Error): void => {
+  if (warning.name.includes('Unclosed')) warnings.push(warning)
+}
+beforeAll(() => {
+  process.on('warning', onWarning)
+})
+afterAll(() => {
+  process.off('warning', onWarning)
+})
+
+/** Collects garbage until `done()` holds: at most 20 rounds, a few seconds in all. */
+async function collectUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    // A WeakRef deref()ed by `done()` keeps its target alive until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve))
+    gc()
+    // FinalizationRegistry callbacks run in a later task, and the warning is emitted on the next tick.
+    await sleep(25 + i * 10)
+    if (done()) return
+  }
+}
+
+// Each client is made in its own named function, so no closure of the test holds it and its
+// warning names the function that created it.
+function createLeakedClient(dispatchers: Dispatcher[]): void {
+  const client = createClient({ baseUrl: 'http://127.0.0.1:1' })
+  dispatchers.push(client.dispatcher)
+}
+
+async function createClosedClient(): Promise<WeakRef<MooringClient>> {
+  const client = createClient({ baseUrl: 'http://127.0.0.1:1' })
+  await client.close()
+  return new WeakRef(client)
+}
+
+function createLeakedIsolatedScope(parent: MooringClient, dispatchers: Dispatcher[]): void {
+  const scope = parent.scope({ pool: 'isolated' })
+  dispatchers.push(scope.dispatcher)
+}
+
+function createForgottenSharedScope(parent: MooringClient): WeakRef<MooringClient> {
+  return new WeakRef(parent.scope({ headers: { 'x-forgotten': '1' } }))
+}
+
+describe('the unclosed-client warning', () => {
+  it('fires for a client collected without close(), and says where it was created', async () => {
+    const dispatchers: Dispatcher[] = []
+    try {
+      const closed = await createClosedClient()
+      createLeakedClient(dispatchers)
+      await collectUntil(
+        () => closed.deref() === undefined && warnings.some((w) => w.message.includes('createLeakedClient')),
+      )
+
+      const leaked = warnings.filter((w) => w.message.includes('createLeakedClient'))
+      expect(leaked).toHaveLength(1)
+      const [warning] = leaked
+      expect(warning.name).toBe('MooringUnclosedClientWarning')
+      expect((warning as Error & { code?: string }).code).toBe('MOORING_UNCLOSED')
+      expect(warning.message).toContain('A Mooring client was garbage-collected without close()')
+      expect(warning.message).toContain('unclosed.test.ts')
+      // Collected too, the closed client warned nothing.
+      expect(closed.deref()).toBeUndefined()
+      expect(warnings.some((w) => w.message.includes('createClosedClient'))).toBe(false)
+    } finally {
+      for (const d of dispatchers) await d.destroy()
+    }
+  })
+
+  it('fires for a forgotten isolated scope, not for a forgotten shared one', async () => {
+    const dispatchers: Dispatcher[] = []
+    const parent = createClient({ baseUrl: 'http://127.0.0.1:1' })
+    try {
+      const shared = createForgottenSharedScope(parent)
+      createLeakedIsolatedScope(parent, dispatchers)
+      await collectUntil(
+        () =>
+          shared.deref() === undefined &&
+          warnings.some((w) => w.message.includes('createLeakedIsolatedScope')),
+      )
+
+      const leaked = warnings.filter((w) => w.message.includes('createLeakedIsolatedScope'))
+      expect(leaked).toHaveLength(1)
+      expect(leaked[0].message).toContain('scope with an isolated pool')
+      expect(shared.deref()).toBeUndefined()
+      expect(warnings.some((w) => w.message.includes('createForgottenSharedScope'))).toBe(false)
+    } finally {
+      await parent.close()
+      for (const d of dispatchers) await d.destroy()
+    }
+  })
+})
