@@ -1,4 +1,4 @@
-import { type BindingOptions, type ClientBinding, createBinding } from '@mooring/core'
+import { type BindingOptions, type ClientBinding, ConfigError, createBinding } from '@mooring/core'
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider, Scope } from '@nestjs/common'
 import { REQUEST } from '@nestjs/core'
 import { contextualClient } from './contextual-client.js'
@@ -41,7 +41,17 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
     {
       provide: bindingToken,
       inject: [MOORING_MODULE_OPTIONS],
-      useFactory: (options: MooringModuleOptions) => createBinding({ ...options, name }),
+      useFactory: (options: MooringModuleOptions) => {
+        const given = (options as BindingOptions).name
+        if (given !== undefined && given !== name) {
+          throw new ConfigError(
+            'name',
+            given,
+            `no value from the factory (pass name: '${given}' to forRootAsync)`,
+          )
+        }
+        return createBinding({ ...options, name })
+      },
     },
     {
       provide: REQUEST_CLIENTS,

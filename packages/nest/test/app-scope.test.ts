@@ -64,11 +64,12 @@ describe.each(PLATFORMS)("scope: 'app' on %s", (platform) => {
   it('lets the requests in flight finish before it closes the client', async () => {
     const binding = await start(300)
     const app = running!
-    const inFlight = getJsonOnce<{ status?: number; error?: string }>(`${app.url}/slow`)
+    // The handler's second call starts after shutdown has begun: it must still find the client open.
+    const inFlight = getJsonOnce<{ statuses?: number[]; error?: string }>(`${app.url}/slow-then-quick`)
     await until(() => upstream.requests.some((r) => r.url === '/slow'), 'the upstream call')
     const closing = app.app.close()
     running = undefined
-    expect(await inFlight).toMatchObject({ status: 200, body: { status: 200 } })
+    expect(await inFlight).toEqual({ status: 200, body: { statuses: [200, 200] } })
     await closing
     expect(binding.client.closed).toBe(true)
     expect(log.abandoned).toEqual([])

@@ -1,5 +1,5 @@
 import { type ClientBinding, ConfigError, type MooringClient } from '@mooring/core'
-import { getBindingToken, InjectClient, MooringModule } from '@mooring/nest'
+import { getBindingToken, InjectClient, MooringModule, type MooringModuleOptions } from '@mooring/nest'
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -125,6 +125,15 @@ describe('a wrong option', () => {
       ],
     }).compile()
     await expect(compiling).rejects.toMatchObject({ name: 'ConfigError', option: 'deadline' })
+  })
+
+  it('rejects a name from an async factory, which comes too late to name the tokens', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [
+        MooringModule.forRootAsync({ useFactory: () => ({ name: 'orders' }) as MooringModuleOptions }),
+      ],
+    }).compile()
+    await expect(compiling).rejects.toMatchObject({ name: 'ConfigError', option: 'name' })
   })
 
   it('rejects a name that is not an identifier', async () => {

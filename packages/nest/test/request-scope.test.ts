@@ -3,7 +3,13 @@ import { getBindingToken, MooringModule, type MooringModuleRootOptions } from '@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
 import { getJson, inBatches, PLATFORMS, type RunningApp, startApp, until } from './support/app.js'
-import { appModule, CallController, type Echo, RequestScopedController } from './support/fixtures.js'
+import {
+  appModule,
+  CallController,
+  type Echo,
+  RequestScopedController,
+  TimedOutController,
+} from './support/fixtures.js'
 import { type UpstreamLog, upstreamRoutes } from './support/upstream-routes.js'
 
 describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
@@ -23,7 +29,10 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
     log = { abandoned: [] }
     upstream = await startUpstream(upstreamRoutes(log))
     const registration = MooringModule.forRoot({ ...options, baseUrl: upstream.url })
-    running = await startApp(appModule([registration], [CallController, RequestScopedController]), platform)
+    running = await startApp(
+      appModule([registration], [CallController, RequestScopedController, TimedOutController]),
+      platform,
+    )
     return [running, running.app.get<ClientBinding>(getBindingToken())]
   }
 
@@ -57,6 +66,15 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
     expect(await pending).toBe('AbortError')
     await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
     expect(log.abandoned[0].at - abortedAt).toBeLessThan(1_000)
+    await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    expect(binding.stats()).toMatchObject({ scopesOpened: 1, inFlight: 0 })
+  })
+
+  it('closes the scope of a handler that timed out, aborting the call it left behind', async () => {
+    const [app, binding] = await start({})
+    const res = await fetch(`${app.url}/timed-out`)
+    expect(res.status).toBe(408)
+    await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
     await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 1, inFlight: 0 })
   })

@@ -1,6 +1,20 @@
 import type { ClientBinding, MooringClient, MooringError, TimeoutError } from '@mooring/core'
 import { InjectBinding, InjectClient, InjectRequestClient } from '@mooring/nest'
-import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Param, Scope } from '@nestjs/common'
+import {
+  type CallHandler,
+  Controller,
+  type DynamicModule,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  type NestInterceptor,
+  Param,
+  RequestTimeoutException,
+  Scope,
+  UseInterceptors,
+} from '@nestjs/common'
+import { catchError, type Observable, TimeoutError as RxTimeoutError, throwError, timeout } from 'rxjs'
 
 export interface Echo {
   url: string
@@ -42,6 +56,20 @@ export class CallController {
     throw new Error('the handler failed')
   }
 
+  /** A slow call then a quick one: the second is sent only once the first has come back. */
+  @Get('slow-then-quick')
+  async slowThenQuick(): Promise<{ statuses?: number[]; error?: string }> {
+    try {
+      const slow = await this.http.get('/slow')
+      await slow.text()
+      const quick = await this.http.get('/quick')
+      await quick.text()
+      return { statuses: [slow.status, quick.status] }
+    } catch (err) {
+      return { error: (err as Error).name }
+    }
+  }
+
   @Get('slow')
   async slow(): Promise<{ status?: number; error?: string; phase?: string; ms: number }> {
     const started = Date.now()
@@ -73,6 +101,30 @@ export class RequestScopedController {
       isCurrent: this.client === this.binding.current(),
       isAppClient: this.client === this.binding.client,
     }
+  }
+}
+
+/** Answers 408 when the handler takes more than 100 ms, leaving the handler's work behind. */
+@Injectable()
+class HandlerTimeout implements NestInterceptor {
+  intercept(_context: unknown, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      timeout(100),
+      catchError((err: unknown) =>
+        throwError(() => (err instanceof RxTimeoutError ? new RequestTimeoutException() : err)),
+      ),
+    )
+  }
+}
+
+@Controller('timed-out')
+export class TimedOutController {
+  constructor(@InjectClient() private readonly http: MooringClient) {}
+
+  @Get()
+  @UseInterceptors(HandlerTimeout)
+  async get(): Promise<string> {
+    return (await this.http.get('/slow')).text()
   }
 }
 
