@@ -73,6 +73,7 @@ export type { ScopeOptions }
 
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
+const NO_INIT: RequestInit = Object.freeze({})
 
 /**
  * A client, or a scope of one: the same request API either way. A root client owns a dispatcher
@@ -121,40 +122,47 @@ export class MooringClient implements CallOwner {
   }
 
   request(options: RequestOptions): Promise<MooringResponse> {
+    const method = options.method ?? 'GET'
+    if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) {
+      return Promise.reject(new ConfigError('method', method, 'an HTTP method name'))
+    }
+    return this.#send(method.toUpperCase(), options.path, options)
+  }
+
+  get(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('GET', path, init)
+  }
+  head(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('HEAD', path, init)
+  }
+  options(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('OPTIONS', path, init)
+  }
+  post(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('POST', path, init)
+  }
+  put(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('PUT', path, init)
+  }
+  patch(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('PATCH', path, init)
+  }
+  delete(path: string, init?: RequestInit): Promise<MooringResponse> {
+    return this.#send('DELETE', path, init)
+  }
+
+  /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
+  #send(method: string, path: string, init: RequestInit | undefined): Promise<MooringResponse> {
     try {
-      return this.#start(options)
+      return this.#start(method, path, init ?? NO_INIT)
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
-  get(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request(init === undefined ? { method: 'GET', path } : { ...init, method: 'GET', path })
-  }
-  head(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'HEAD', path })
-  }
-  options(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'OPTIONS', path })
-  }
-  post(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'POST', path })
-  }
-  put(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'PUT', path })
-  }
-  patch(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'PATCH', path })
-  }
-  delete(path: string, init?: RequestInit): Promise<MooringResponse> {
-    return this.request({ ...init, method: 'DELETE', path })
-  }
-
-  #start(options: RequestOptions): Promise<MooringResponse> {
+  #start(method: string, path: string, options: RequestInit): Promise<MooringResponse> {
     const settings = this.#settings
     const root = this.#root
-    const method = options.method === undefined ? 'GET' : options.method.toUpperCase()
-    const path = options.path
     if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')
     const target = resolveTarget(root.base, path)
     if (target === undefined) {
