@@ -65,7 +65,7 @@ async function h2Upstream(): Promise<H2Upstream> {
     server.close()
     await once(server, 'close')
   })
-  upstream.url = `https://localhost:${(server.address() as AddressInfo).port}`
+  upstream.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
   return upstream
 }
 

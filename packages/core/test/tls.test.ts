@@ -20,7 +20,7 @@ async function httpsUpstream(pair: KeyPair, options: ServerOptions = {}): Promis
     s.close()
     await once(s, 'close')
   })
-  return `https://localhost:${(s.address() as AddressInfo).port}`
+  return `https://127.0.0.1:${(s.address() as AddressInfo).port}`
 }
 
 async function get(url: string, tls?: TlsOptions): Promise<string> {
@@ -35,10 +35,10 @@ async function refused(url: string, tls?: TlsOptions): Promise<ConnectionError> 
 }
 
 describe('TLS verification against the test CA', () => {
-  it('trusts a server certificate signed by the given CA, for localhost and 127.0.0.1', async () => {
+  it('trusts a server certificate signed by the given CA, for 127.0.0.1 and localhost', async () => {
     const url = await httpsUpstream(server)
     expect(await get(url, { ca })).toBe('anonymous')
-    expect(await get(url.replace('localhost', '127.0.0.1'), { ca })).toBe('anonymous')
+    expect(await get(url, { ca, servername: 'localhost' })).toBe('anonymous')
   })
 
   it('refuses it without the CA, before sending anything', async () => {
