@@ -284,6 +284,10 @@ describe('mockTransport', () => {
     const res = await http.post('/', { body: form })
     expect(await res.json()).toEqual({ name: 'Ada', file: 'file contents' })
     expect(transport.lastCall?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/)
+
+    // Node's global FormData straight to the dispatcher (the client hands it undici's own class).
+    const direct = await transport.request({ origin: BASE, path: '/', method: 'POST', body: form as never })
+    expect(await direct.body.json()).toEqual({ name: 'Ada', file: 'file contents' })
   })
 
   it('is not closed by the client it was given to, unless closeTransport', async () => {
@@ -612,14 +616,15 @@ describe('appTransport', () => {
     app.get('/slow', async (c) => {
       const signal = c.req.raw.signal
       seen.slowStarted()
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5_000)
+      // Answers after 5 s unless the client goes first; either way it reports whether it answered.
+      const answered = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), 5_000)
         signal.addEventListener('abort', () => {
           clearTimeout(timer)
-          resolve()
+          resolve(false)
         })
       })
-      seen.slowClosed(false)
+      seen.slowClosed(answered)
       return c.text('too late')
     })
     app.get('/stream', (c) =>

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici'
-import { errors } from 'undici'
+import { errors, FormData as UndiciFormData, Response as UndiciResponse } from 'undici'
 
 /** Request header names and values as they would go on the wire: lower-case names, repeated names as arrays. */
 export type RequestHeaders = Record<string, string | string[]>
@@ -48,27 +48,38 @@ interface ReadBody {
   bytes: Uint8Array
   /** The type the body carries itself (a FormData's multipart boundary, a Blob's type). */
   type: string | null
+  /** The body's type replaces the caller's: a multipart body is unreadable without its own boundary. */
+  typeWins: boolean
+}
+
+/**
+ * The same multipart encoding undici writes on a socket, boundary and all. Node's global FormData
+ * and the undici package's are different classes, each encoded by its own Response.
+ */
+async function encodeForm(form: FormData | UndiciFormData): Promise<ReadBody> {
+  const encoded = form instanceof UndiciFormData ? new UndiciResponse(form) : new Response(form as FormData)
+  return {
+    bytes: new Uint8Array(await encoded.arrayBuffer()),
+    type: encoded.headers.get('content-type'),
+    typeWins: true,
+  }
+}
+
+function bytesOf(bytes: Uint8Array): ReadBody {
+  return { bytes, type: null, typeWins: false }
 }
 
 /** Reads a dispatch body (see ../body.ts) in full, as a server would before handing it to the app. */
 async function readBody(body: unknown): Promise<ReadBody | null> {
   if (body === undefined || body === null) return null
-  if (typeof body === 'string') return { bytes: Buffer.from(body, 'utf8'), type: null }
-  if (body instanceof Uint8Array) return { bytes: body, type: null }
-  if (ArrayBuffer.isView(body)) {
-    return { bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), type: null }
+  if (typeof body === 'string') return bytesOf(Buffer.from(body, 'utf8'))
+  if (body instanceof Uint8Array) return bytesOf(body)
+  if (ArrayBuffer.isView(body)) return bytesOf(new Uint8Array(body.buffer, body.byteOffset, body.byteLength))
+  if (body instanceof ArrayBuffer) return bytesOf(new Uint8Array(body))
+  if (body instanceof FormData || body instanceof UndiciFormData) return encodeForm(body)
+  if (body instanceof Blob) {
+    return { bytes: new Uint8Array(await body.arrayBuffer()), type: body.type || null, typeWins: false }
   }
-  if (body instanceof ArrayBuffer) return { bytes: new Uint8Array(body), type: null }
-  if (body instanceof FormData) {
-    // The same multipart encoding undici writes on a socket, boundary and all.
-    const encoded = new Response(body)
-    return {
-      bytes: new Uint8Array(await encoded.arrayBuffer()),
-      type: encoded.headers.get('content-type'),
-    }
-  }
-  if (body instanceof Blob)
-    return { bytes: new Uint8Array(await body.arrayBuffer()), type: body.type || null }
   if (typeof body === 'object' && isIterable(body)) {
     const chunks: Buffer[] = []
     for await (const chunk of body) {
@@ -77,7 +88,7 @@ async function readBody(body: unknown): Promise<ReadBody | null> {
         chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
       else throw new errors.InvalidArgumentError('request body chunks must be strings or Uint8Arrays')
     }
-    return { bytes: Buffer.concat(chunks), type: null }
+    return bytesOf(Buffer.concat(chunks))
   }
   throw new errors.InvalidArgumentError(
     'request body must be a string, Uint8Array, FormData, Blob, Readable or (async) iterable',
@@ -97,8 +108,7 @@ export async function readRequest(options: Dispatcher.DispatchOptions): Promise<
   const headers = readHeaders(options.headers)
   const body = await readBody(options.body)
   if (body !== null) {
-    // What undici would write on a socket: the body's own type wins for FormData (its boundary).
-    if (body.type !== null && (headers['content-type'] === undefined || options.body instanceof FormData)) {
+    if (body.type !== null && (headers['content-type'] === undefined || body.typeWins)) {
       headers['content-type'] = body.type
     }
     if (headers['content-length'] === undefined) headers['content-length'] = String(body.bytes.byteLength)
