@@ -19,7 +19,8 @@ export interface Upstream {
   close(): Promise<void>
 }
 
-export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+/** What it returns is ignored, so `(req, res) => res.end('ok')` will do; a rejection answers 500. */
+export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 
 /** A real node:http server on 127.0.0.1 that counts connections and records requests. */
 export async function startUpstream(handler: UpstreamHandler = defaultHandler): Promise<Upstream> {
