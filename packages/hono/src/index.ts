@@ -1,3 +1,4 @@
-export { mooring } from './mooring.js'
-export type { HonoMooring, MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
+export { HonoMooring, mooring } from './mooring.js'
+export type { ClosingServer, MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
+export { DownstreamClosedError } from './node-exchange.js'
 export type { MooringClient } from '@mooring/core'

@@ -1,15 +1,14 @@
 import {
   type BindingOptions,
   type BindingStats,
-  type ClientBinding,
+  ClientBinding,
   type CloseOptions,
-  createBinding,
   type MooringClient,
+  MooringError,
 } from '@mooring/core'
-import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { NodeExchange } from './node-exchange.js'
-import { releaseAtEnd } from './release-at-end.js'
+import { describe, withRequestClient } from './request-client.js'
 
 /** The context variables one registration adds: `c.var.http`, or the configured name. */
 export type MooringVariables<Name extends string = 'http'> = { [K in Name]: MooringClient }
@@ -19,127 +18,109 @@ export interface MooringEnv<Name extends string = 'http'> {
   Variables: MooringVariables<Name>
 }
 
-/** Every core client and binding option (see `BindingOptions` in @mooring/core); `name` types `c.var`. */
+/** Every core client and binding option (core's `BindingOptions`); `name` is kept literal to type `c.var`. */
 export interface MooringOptions<Name extends string = 'http'> extends BindingOptions {
   /** The context variable handlers read (`c.var.http`). Default `http`. */
   name?: Name
 }
 
-/** One registration of Mooring in a hono app. */
-export interface HonoMooring<Name extends string = 'http'> {
-  readonly name: Name
-  /** Sets `c.var[name]` to the request's client and closes it once the response is done. */
-  readonly middleware: MiddlewareHandler<MooringEnv<Name>>
-  /** The app client: one pool for the app's lifetime. */
-  readonly client: MooringClient
-  readonly binding: ClientBinding
-  /** The current request's client inside a request (in services called without `c`); the app client outside. */
-  current(): MooringClient
-  stats(): BindingStats
-  /** Shutdown: call once the server has stopped taking requests. Closes the app client and open scopes. */
-  close(options?: CloseOptions): Promise<void>
+/** What `closeWith` needs of a server: the one `serve()` from @hono/node-server returns will do. */
+export interface ClosingServer {
+  once(event: 'close', listener: () => void): unknown
 }
 
 /**
- * Registers Mooring in a hono app: `app.use(http.middleware)` and handlers get `c.var.http`, typed.
- * With `scope: 'request'` (default) each request gets a scope of the app client, aborted when the
- * downstream client goes away and closed once the response has been sent, streamed bodies included.
+ * One registration of Mooring in a hono app. Mount `middleware`, read the client from `c.var[name]`
+ * (or `current()` where there is no `c`), close it with the server.
+ */
+export class HonoMooring<Name extends string = 'http'> {
+  readonly name: Name
+  /** The core registration: lifecycle, AsyncLocalStorage and stats live there. */
+  readonly binding: ClientBinding
+  /**
+   * Sets `c.var[name]` and runs the rest of the chain with it as `current()`. In request scope the
+   * client is the request's own, aborted if the downstream client goes away and closed once the
+   * response is done: sent, streamed to its end, cancelled, or failed.
+   */
+  readonly middleware: MiddlewareHandler<MooringEnv<Name>>
+  /** Contexts this registration has given a client, so mounting it twice opens one client, not two. */
+  readonly #served = new WeakSet<Context>()
+  #closing: Promise<void> | null = null
+
+  constructor(options: MooringOptions<Name> = {}) {
+    this.binding = new ClientBinding(options)
+    this.name = this.binding.name as Name
+    this.middleware = createMiddleware<MooringEnv<Name>>(async (c, next) => {
+      if (c.get(this.name) !== undefined) {
+        if (!this.#served.has(c)) {
+          throw new MooringError(
+            'MOORING_NAME_TAKEN',
+            `c.var.${this.name} is already set: give each mooring() registration its own name`,
+          )
+        }
+        await next()
+        return
+      }
+      const attach = (client: MooringClient): void => {
+        this.#served.add(c)
+        c.set(this.name, client)
+      }
+      if (this.binding.mode === 'request') {
+        await withRequestClient(c, next, this.binding, attach)
+        return
+      }
+      attach(this.binding.client)
+      await next()
+    })
+  }
+
+  /** The app client: one pool for the app's lifetime. */
+  get client(): MooringClient {
+    return this.binding.client
+  }
+
+  /** The current request's client inside a request (services with no `c`); the app client outside. */
+  current(): MooringClient {
+    return this.binding.current()
+  }
+
+  stats(): BindingStats {
+    return this.binding.stats()
+  }
+
+  /**
+   * Closes the app client (unless it was given) after its in-flight calls drain, and any request
+   * client still open. Call it once the server has stopped taking requests. Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.binding.close(options)
+    return this.#closing
+  }
+
+  /**
+   * Closes the registration once `server` has closed, which is after its connections, and so its
+   * in-flight requests, are done. Returns the server: `const server = http.closeWith(serve(app))`.
+   * `await http.close()` afterwards to know the client is closed.
+   */
+  closeWith<S extends ClosingServer>(server: S): S {
+    server.once('close', () => {
+      this.close().catch((err: unknown) => {
+        process.emitWarning(`the Mooring client failed to close with the server: ${describe(err)}`, {
+          code: 'MOORING_CLOSE_FAILED',
+        })
+      })
+    })
+    return server
+  }
+}
+
+/**
+ * Registers Mooring in a hono app: `app.use(http.middleware)`, and handlers get `c.var.http`, typed.
+ * With `scope: 'request'` (default) each request gets a scope of the app client; with `'app'`,
+ * every handler gets the app client.
  */
 export function mooring<const Name extends string = 'http'>(
   options: MooringOptions<Name> = {},
 ): HonoMooring<Name> {
-  const binding = createBinding(options)
-  const name = binding.name as Name
-  const middleware =
-    binding.mode === 'app' ? appMiddleware(name, binding.client) : requestMiddleware(name, binding)
-  return {
-    name,
-    middleware,
-    client: binding.client,
-    binding,
-    current: () => binding.current(),
-    stats: () => binding.stats(),
-    close: (closeOptions) => binding.close(closeOptions),
-  }
-}
-
-type MooringContext<Name extends string> = Context<MooringEnv<Name>>
-
-function appMiddleware<Name extends string>(
-  name: Name,
-  client: MooringClient,
-): MiddlewareHandler<MooringEnv<Name>> {
-  return createMiddleware<MooringEnv<Name>>(async (c, next) => {
-    c.set(name, client)
-    await next()
-  })
-}
-
-function requestMiddleware<Name extends string>(
-  name: Name,
-  binding: ClientBinding,
-): MiddlewareHandler<MooringEnv<Name>> {
-  return createMiddleware<MooringEnv<Name>>((c, next) => {
-    const exchange = NodeExchange.of(c.env)
-    return exchange === undefined ? fetched(c, next, name, binding) : served(c, next, name, binding, exchange)
-  })
-}
-
-/** On @hono/node-server: released when the node:http response closes. */
-async function served<Name extends string>(
-  c: MooringContext<Name>,
-  next: Next,
-  name: Name,
-  binding: ClientBinding,
-  exchange: NodeExchange,
-): Promise<void> {
-  const client = binding.open({ headers: exchange.headers, signal: exchange.signal })
-  const release = releaser(binding, client)
-  c.set(name, client)
-  try {
-    await binding.run(client, next)
-  } catch (err) {
-    release()
-    throw err
-  }
-  exchange.whenDone(release)
-}
-
-/**
- * Elsewhere (other runtimes, `app.request()`, core's `appTransport`): released when the response
- * body has been read to the end or cancelled, or when the request is aborted (nobody reads then).
- */
-async function fetched<Name extends string>(
-  c: MooringContext<Name>,
-  next: Next,
-  name: Name,
-  binding: ClientBinding,
-): Promise<void> {
-  const { headers, signal } = c.req.raw
-  const client = binding.open({ headers, signal })
-  const release = releaser(binding, client, signal)
-  c.set(name, client)
-  try {
-    await binding.run(client, next)
-  } catch (err) {
-    release()
-    throw err
-  }
-  const body = c.res.body
-  if (body === null || signal.aborted) {
-    release()
-    return
-  }
-  c.res = new Response(releaseAtEnd(body, release), c.res)
-  signal.addEventListener('abort', release, { once: true })
-}
-
-function releaser(binding: ClientBinding, client: MooringClient, signal?: AbortSignal): () => void {
-  const release = (): void => {
-    signal?.removeEventListener('abort', release)
-    // Teardown runs outside the request's promise chain, so a rejection would be unhandled; closing
-    // a scope only rejects when its pool was already destroyed, and then there is nothing left to do.
-    binding.release(client).catch(() => {})
-  }
-  return release
+  return new HonoMooring(options)
 }

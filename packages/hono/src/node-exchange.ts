@@ -13,7 +13,13 @@ interface NodeIncoming {
   readonly headers: Record<string, string | string[] | undefined>
 }
 
-const DISCONNECTED = 'the downstream connection closed before the response was sent'
+/** The reason a request's upstream calls are aborted with when the downstream client goes away. */
+export class DownstreamClosedError extends Error {
+  override name = 'DownstreamClosedError'
+  constructor() {
+    super('the downstream connection closed before the response was sent')
+  }
+}
 
 /**
  * One request served by @hono/node-server, followed through its node:http response: its `close`
@@ -39,7 +45,7 @@ export class NodeExchange {
   }
 
   #closed(): void {
-    if (!this.#outgoing.writableFinished) this.#controller.abort(new Error(DISCONNECTED))
+    if (!this.#outgoing.writableFinished) this.#controller.abort(new DownstreamClosedError())
     const onClosed = this.#onClosed
     this.#onClosed = null
     onClosed?.()

@@ -44,9 +44,11 @@ describe("scope: 'app'", () => {
     expect([...seen]).toEqual([http.client])
     expect(http.stats()).toMatchObject({ scopesOpened: 0, scopesClosed: 0 })
 
+    http.closeWith(served.server)
     await served.close()
-    await http.close()
+    // closeWith closed the client on the server's 'close'; close() is the same promise.
     expect(http.client.closed).toBe(true)
+    await http.close()
     await upstream.waitForOpen(0)
   })
 

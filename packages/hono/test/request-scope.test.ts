@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { AbortError, type MooringClient } from '@mooring/core'
-import { mooring } from '@mooring/hono'
+import { DownstreamClosedError, mooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
@@ -127,6 +127,7 @@ describe("scope: 'request', shared pool", () => {
     await within(hanging[0].closed, 1_000, 'the upstream connection to close')
     const { error, rawSignalAborted } = await within(settled.promise, 1_000, 'the handler to settle')
     expect(error).toBeInstanceOf(AbortError)
+    expect((error as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
     expect(rawSignalAborted).toBe(true)
     await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
     await http.close()
@@ -157,6 +158,41 @@ describe("scope: 'request', pool: 'isolated'", () => {
     expect(upstream.connections).toBeGreaterThanOrEqual(5)
     expect(upstream.connections).toBeLessThanOrEqual(10)
     expect(http.stats()).toMatchObject({ scopesOpened: 5, scopesClosed: 5 })
+    await http.close()
+  })
+})
+
+describe('mounting', () => {
+  it('opens one client per request when the middleware is mounted twice on a route', async () => {
+    const http = mooring({ baseUrl: upstream.url })
+    const app = new Hono()
+      .use(http.middleware)
+      .get('/', http.middleware, (c) => c.json({ current: http.current() === c.var.http }))
+    served = await serveApp(app)
+    expect(await (await fetch(served.url)).json()).toEqual({ current: true })
+    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    expect(http.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
+    await http.close()
+  })
+
+  it('refuses a name another middleware already set', async () => {
+    const http = mooring({ baseUrl: upstream.url })
+    const errors: unknown[] = []
+    const app = new Hono<{ Variables: { http: unknown } }>()
+      .onError((err, c) => {
+        errors.push(err)
+        return c.text('failed', 500)
+      })
+      .use(async (c, next) => {
+        c.set('http', 'something else')
+        await next()
+      })
+      .use(http.middleware)
+      .get('/', (c) => c.text('unreachable'))
+    expect((await app.request('/')).status).toBe(500)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ code: 'MOORING_NAME_TAKEN' })
+    expect(http.stats().scopesOpened).toBe(0)
     await http.close()
   })
 })

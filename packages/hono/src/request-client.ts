@@ -1,0 +1,85 @@
+import type { ClientBinding, MooringClient } from '@mooring/core'
+import type { Context, Next } from 'hono'
+import { NodeExchange } from './node-exchange.js'
+import { releaseAtEnd } from './release-at-end.js'
+
+/**
+ * Runs the rest of the chain with a client of its own for this request, set by `attach` and
+ * current for `binding.current()`, and closes it once the response is done, however it ended.
+ */
+export function withRequestClient(
+  c: Context,
+  next: Next,
+  binding: ClientBinding,
+  attach: (client: MooringClient) => void,
+): Promise<void> {
+  const exchange = NodeExchange.of(c.env)
+  return exchange === undefined ? fetched(c, next, binding, attach) : served(next, binding, attach, exchange)
+}
+
+/** On @hono/node-server: released when the node:http response closes (see NodeExchange). */
+async function served(
+  next: Next,
+  binding: ClientBinding,
+  attach: (client: MooringClient) => void,
+  exchange: NodeExchange,
+): Promise<void> {
+  const client = binding.open({ headers: exchange.headers, signal: exchange.signal })
+  const release = releaser(binding, client)
+  attach(client)
+  try {
+    await binding.run(client, next)
+  } catch (err) {
+    release()
+    throw err
+  }
+  exchange.whenDone(release)
+}
+
+/**
+ * Elsewhere (other runtimes, `app.request()`, core's `appTransport`): released when the response
+ * body has been read to the end or cancelled, or when the request is aborted (nobody reads then).
+ */
+async function fetched(
+  c: Context,
+  next: Next,
+  binding: ClientBinding,
+  attach: (client: MooringClient) => void,
+): Promise<void> {
+  const { headers, signal } = c.req.raw
+  const client = binding.open({ headers, signal })
+  const release = releaser(binding, client, signal)
+  attach(client)
+  try {
+    await binding.run(client, next)
+  } catch (err) {
+    release()
+    throw err
+  }
+  const body = c.res.body
+  if (body === null || signal.aborted) {
+    release()
+    return
+  }
+  c.res = new Response(releaseAtEnd(body, release), c.res)
+  signal.addEventListener('abort', release, { once: true })
+}
+
+function releaser(binding: ClientBinding, client: MooringClient, signal?: AbortSignal): () => void {
+  const release = (): void => {
+    signal?.removeEventListener('abort', release)
+    // Teardown runs outside the request's promise chain: a failure is reported, never thrown.
+    binding.release(client).catch(warnReleaseFailed)
+  }
+  return release
+}
+
+function warnReleaseFailed(err: unknown): void {
+  process.emitWarning(`a request's Mooring client failed to close: ${describe(err)}`, {
+    code: 'MOORING_RELEASE_FAILED',
+  })
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
