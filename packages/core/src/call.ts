@@ -201,9 +201,9 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (this.#waitingForConnection && now >= this.#poolDeadline) {
       this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
     } else if (now >= this.#totalDeadline) {
-      this.abort(
-        new TimeoutError('total', this.timeouts.total, this.info, this.#started ? 'maybe' : 'not-sent'),
-      )
+      // The scope's deadline may end the call before timeout.total: report the budget it really had.
+      const budget = Math.round(this.#totalDeadline - this.#startedAt)
+      this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
     }
   }
 

@@ -84,6 +84,7 @@ export class MooringClient implements CallOwner {
   readonly #root: Root
   readonly #parent: MooringClient | null
   readonly #settings: Settings
+  #dispatcher: Dispatcher | null
   /** Calls made through this client directly. */
   readonly #calls = new Set<Call>()
   /** Scopes below this one with calls in flight; an idle scope is not referenced, so a forgotten one is garbage. */
@@ -101,6 +102,7 @@ export class MooringClient implements CallOwner {
     this.#root = root
     this.#parent = parent
     this.#settings = settings
+    this.#dispatcher = settings.isolatedPool !== null ? null : (settings.dispatcher ?? parent!.#dispatcher)
     const signal = settings.signal
     if (signal !== undefined) {
       if (signal.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
@@ -110,7 +112,17 @@ export class MooringClient implements CallOwner {
 
   /** The dispatcher requests go through: the owned pool, the given transport, or an isolated scope's pool. */
   get dispatcher(): Dispatcher {
-    return this.#settings.dispatcher
+    return this.#dispatcher ?? this.#resolveDispatcher()
+  }
+
+  #resolveDispatcher(): Dispatcher {
+    if (this.#dispatcher !== null) return this.#dispatcher
+    const pool = this.#settings.isolatedPool
+    if (pool !== null) {
+      this.#dispatcher = createOwnedDispatcher(pool)
+      trackUnclosed(this, 'scope with an isolated pool')
+    } else this.#dispatcher = this.#parent!.#resolveDispatcher()
+    return this.#dispatcher
   }
 
   /** True once `close()` or `destroy()` was called here or on an ancestor, or the scope's signal fired. */
@@ -256,7 +268,7 @@ export class MooringClient implements CallOwner {
     }
     const call = new Call(
       this,
-      settings.dispatcher,
+      this.#dispatcher ?? this.#resolveDispatcher(),
       dispatchOptions,
       timeouts,
       totalDeadline,
@@ -355,9 +367,7 @@ export class MooringClient implements CallOwner {
   scope(options: ScopeOptions = {}): MooringClient {
     if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
     const settings = deriveScopeSettings(this.#root, this.#settings, options)
-    const scope = new MooringClient(this.#root, this, settings)
-    if (settings.ownsDispatcher) trackUnclosed(scope, 'scope with an isolated pool')
-    return scope
+    return new MooringClient(this.#root, this, settings)
   }
 
   /** The scope's signal fired: abort what is in flight and refuse what comes. */
@@ -420,7 +430,8 @@ export class MooringClient implements CallOwner {
     if (this.#active > 0) this.#abortAll(new ScopeClosedReason(this.#parent === null ? 'client' : 'scope'))
     untrackUnclosed(this)
     const closeTransport = this.#parent === null && this.#root.options.closeTransport
-    if (settings.ownsDispatcher || closeTransport) await settings.dispatcher.close()
+    const dispatcher = this.#dispatcher
+    if (dispatcher !== null && (settings.ownsDispatcher || closeTransport)) await dispatcher.close()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -430,7 +441,7 @@ export class MooringClient implements CallOwner {
   /** Connections and requests, per origin: undici's pool figures and Mooring's counters. */
   stats(): ClientStats {
     const root = this.#root
-    const pools = readPoolStats(this.#settings.dispatcher)
+    const pools = this.#dispatcher === null ? {} : readPoolStats(this.#dispatcher)
     const origins: ClientStats['origins'] = {}
     for (const [origin, c] of root.counters) {
       origins[origin] = {
@@ -463,6 +474,7 @@ export function createClient(options: ClientOptions = {}): MooringClient {
   const owns = normalized.transport === undefined
   const settings: Settings = {
     dispatcher: normalized.transport ?? createOwnedDispatcher(normalized),
+    isolatedPool: null,
     ownsDispatcher: owns,
     headers: input.headers === undefined ? {} : configHeaders('headers', input.headers),
     query: input.query === undefined ? '' : configQuery('query', input.query),

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { CircuitBreaker } from './breaker.js'
 import { RetryBudget } from './budget.js'
-import { createOwnedDispatcher } from './dispatcher.js'
+import type { PoolSettings } from './dispatcher.js'
 import { ConfigError } from './errors.js'
 import { configHeaders, type HeaderRecord, serializeQuery } from './headers.js'
 import type { Hooks } from './instrument.js'
@@ -84,7 +84,10 @@ export interface Root {
 
 /** What one client or scope applies to its requests; a scope derives its own from its parent's. */
 export interface Settings {
-  readonly dispatcher: Dispatcher
+  /** A root client's dispatcher; null for a scope, which sends through its parent's or its own isolated pool. */
+  readonly dispatcher: Dispatcher | null
+  /** An isolated scope's pool, made on the scope's first request (a scope that sends nothing opens none). */
+  readonly isolatedPool: PoolSettings | null
   readonly ownsDispatcher: boolean
   readonly headers: HeaderRecord
   readonly query: string
@@ -172,14 +175,14 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
   if (o.pool !== undefined && o.pool !== 'shared' && o.pool !== 'isolated') {
     throw new ConfigError('pool', o.pool, "'shared' or 'isolated'")
   }
-  let dispatcher = parent.dispatcher
+  let isolatedPool: PoolSettings | null = null
   const isolated = o.pool === 'isolated'
   if (isolated) {
     const rootOptions = root.options
     if (rootOptions.transport !== undefined) {
       throw new ConfigError('pool', o.pool, "'shared' when the client was given a transport")
     }
-    dispatcher = createOwnedDispatcher({
+    isolatedPool = {
       timeouts: {
         ...rootOptions.timeouts,
         connect:
@@ -191,14 +194,15 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       http2: rootOptions.http2,
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
-    })
+    }
   } else {
     for (const key of ['limits', 'tls', 'connectTimeout'] as const) {
       if (o[key] !== undefined) throw new ConfigError(key, o[key], "no value unless pool is 'isolated'")
     }
   }
   return {
-    dispatcher,
+    dispatcher: null,
+    isolatedPool,
     ownsDispatcher: isolated,
     headers:
       o.headers === undefined

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici'
+import { type Dispatcher, errors } from 'undici'
 
 /** Header names and values as undici hands them to a handler: lower-case names, string or string[] values. */
 export type ResponseHeaders = Record<string, string | string[]>
@@ -9,6 +9,17 @@ export interface AppResponse {
   statusText: string
   headers: ResponseHeaders
   body: ReadableStream<Uint8Array> | null
+}
+
+/**
+ * undici's per-request `headersTimeout` and `bodyTimeout`, which its Client enforces on a socket and
+ * an in-process transport must enforce itself; 0 turns one off.
+ */
+export interface PhaseTimeouts {
+  /** From the app having the request to its response head. */
+  headers: number
+  /** Waiting for the app's next body chunk (time paused by the handler does not count). */
+  body: number
 }
 
 const NO_CONTEXT = Object.freeze({})
@@ -24,6 +35,14 @@ function rethrow(err: unknown): void {
   queueMicrotask(() => {
     throw err
   })
+}
+
+function newHeadersTimeout(): Error {
+  return new errors.HeadersTimeoutError()
+}
+
+function newBodyTimeout(): Error {
+  return new errors.BodyTimeoutError()
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {
@@ -46,10 +65,18 @@ export class InProcessController implements Dispatcher.DispatchController {
   #reason: Error | null = null
   #wake: (() => void) | null = null
   #cancelBody: ((reason: Error) => void) | null = null
+  readonly #timeouts: PhaseTimeouts
+  #timer: NodeJS.Timeout | null = null
+  #timeoutError: (() => Error) | null = null
 
-  constructor(handler: Dispatcher.DispatchHandler, onSettled: (controller: InProcessController) => void) {
+  constructor(
+    handler: Dispatcher.DispatchHandler,
+    onSettled: (controller: InProcessController) => void,
+    timeouts: PhaseTimeouts,
+  ) {
     this.#handler = handler
     this.#onSettled = onSettled
+    this.#timeouts = timeouts
   }
 
   get aborted(): boolean {
@@ -101,6 +128,11 @@ export class InProcessController implements Dispatcher.DispatchController {
     return !this.#done
   }
 
+  /** The app has the request: from now on it owes the head within the headers timeout. */
+  awaitHead(): void {
+    this.#arm(this.#timeouts.headers, newHeadersTimeout)
+  }
+
   /**
    * Hands the handler the head, then the body chunk by chunk, pulling the next chunk only while
    * not paused, so a paused handler holds the app's stream back; then the end. Resolves when done.
@@ -111,6 +143,7 @@ export class InProcessController implements Dispatcher.DispatchController {
       body?.cancel(this.#reason ?? undefined).catch(ignore)
       return
     }
+    this.#disarm()
     try {
       this.#handler.onResponseStart?.(this, response.status, response.headers, response.statusText)
     } catch (err) {
@@ -137,7 +170,9 @@ export class InProcessController implements Dispatcher.DispatchController {
           })
           continue
         }
+        this.#arm(this.#timeouts.body, newBodyTimeout)
         const { done, value } = await reader.read()
+        this.#disarm()
         if (this.#done) return
         if (done) {
           this.#end()
@@ -183,7 +218,28 @@ export class InProcessController implements Dispatcher.DispatchController {
     }
   }
 
+  #arm(ms: number, timeoutError: () => Error): void {
+    this.#disarm()
+    if (ms > -1) return
+    this.#timeoutError = timeoutError
+    this.#timer = setTimeout(this.#expire, ms)
+    // Like undici's own timers: a pending call alone does not keep the process alive.
+    this.#timer.unref()
+  }
+
+  #disarm(): void {
+    if (this.#timer === null) return
+    clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = null
+    this.fail(this.#timeoutError!())
+  }
+
   #settle(): void {
+    this.#disarm()
     this.#done = true
     this.#paused = false
     this.#wakeUp()

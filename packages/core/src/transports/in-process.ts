@@ -43,7 +43,10 @@ export abstract class InProcessTransport extends Dispatcher {
     if (this.#closed) throw new errors.ClientClosedError()
     // undici's request(), stream() and fetch() still speak the legacy API.
     if (typeof handler.onRequestStart !== 'function') return this.#legacyDispatch(options, handler)
-    const controller = new InProcessController(handler, this.#settled)
+    const controller = new InProcessController(handler, this.#settled, {
+      headers: options.headersTimeout ?? 0,
+      body: options.bodyTimeout ?? 0,
+    })
     this.#inFlight.add(controller)
     // undici never calls a handler from inside dispatch(): callers expect dispatch() to return first.
     queueMicrotask(() => {
@@ -57,6 +60,7 @@ export abstract class InProcessTransport extends Dispatcher {
       if (!controller.start()) return
       const request = await readRequest(options)
       if (controller.done) return
+      controller.awaitHead()
       await controller.respond(await this.serve(request, controller.signal))
     } catch (err) {
       controller.fail(err)

@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createClient, type MooringClient, TimeoutError } from '../src/index.js'
+import { startUpstream, type Upstream } from './support/upstream.js'
+
+let upstream: Upstream | undefined
+let client: MooringClient | undefined
+
+afterEach(async () => {
+  await client?.close({ drainTimeout: 0 })
+  await upstream?.close()
+  client = upstream = undefined
+})
+
+describe('scopes pay only for what they use', () => {
+  it('an isolated scope opens its pool on its first request, not before', async () => {
+    upstream = await startUpstream()
+    client = createClient({ baseUrl: upstream.url })
+    const idle = client.scope({ pool: 'isolated' })
+    await idle.close()
+    const busy = client.scope({ pool: 'isolated' })
+    const child = busy.scope({ headers: { 'x-child': '1' } })
+    expect(busy.dispatcher).not.toBe(client.dispatcher)
+    expect(child.dispatcher).toBe(busy.dispatcher)
+    await (await child.get('/x')).text()
+    expect(upstream.connections).toBe(1)
+    await busy.close()
+    await upstream.waitForOpen(0)
+  })
+
+  it('a deadline that ends a call early is reported with the budget it really had', async () => {
+    upstream = await startUpstream(() => {})
+    client = createClient({ baseUrl: upstream.url })
+    const scope = client.scope({ deadline: Date.now() + 200 })
+    const error = await scope.get('/slow').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as TimeoutError).phase).toBe('total')
+    expect((error as TimeoutError).timeout).toBeLessThanOrEqual(200)
+    expect((error as TimeoutError).message).not.toContain('60000')
+    await scope.close()
+  })
+})
