@@ -52,17 +52,18 @@ async function fetched(
   attach(client)
   try {
     await binding.run(client, next)
+    const body = c.res.body
+    // A body someone else is already reading cannot be followed: its end is theirs to see.
+    if (body !== null && !body.locked && !signal.aborted) {
+      c.res = new Response(releaseAtEnd(body, release), c.res)
+      signal.addEventListener('abort', release, { once: true })
+      return
+    }
   } catch (err) {
     release()
     throw err
   }
-  const body = c.res.body
-  if (body === null || signal.aborted) {
-    release()
-    return
-  }
-  c.res = new Response(releaseAtEnd(body, release), c.res)
-  signal.addEventListener('abort', release, { once: true })
+  release()
 }
 
 function releaser(binding: ClientBinding, client: MooringClient, signal?: AbortSignal): () => void {

@@ -3,10 +3,13 @@ import { mooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { deferred, inBatches, type Served, serveApp } from './support/serve.js'
+import { closing, deferred, inBatches, type Served, serveApp } from './support/serve.js'
 
 let upstream: Upstream
 let served: Served | undefined
+
+const opened = closing()
+const track = opened.track
 
 beforeEach(async () => {
   upstream = await startUpstream((req, res) => {
@@ -17,12 +20,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await served?.close()
   served = undefined
+  await opened.closeAll()
   await upstream.close()
 })
 
 describe("scope: 'app'", () => {
   it('serves 200 requests over at most limits.connections upstream connections, and closes them at shutdown', async () => {
-    const http = mooring({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } })
+    const http = track(mooring({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } }))
     const seen = new Set<MooringClient>()
     const app = new Hono().use(http.middleware).get('/proxy/:n', async (c) => {
       seen.add(c.var.http)
@@ -53,7 +57,7 @@ describe("scope: 'app'", () => {
   })
 
   it('lets requests in flight at shutdown finish before the client closes', async () => {
-    const http = mooring({ scope: 'app', baseUrl: upstream.url })
+    const http = track(mooring({ scope: 'app', baseUrl: upstream.url }))
     const arrived = deferred()
     const app = new Hono().use(http.middleware).get('/slow', async (c) => {
       arrived.resolve()
@@ -75,7 +79,7 @@ describe("scope: 'app'", () => {
   })
 
   it('current() is the app client, inside a request and outside one', async () => {
-    const http = mooring({ scope: 'app', baseUrl: upstream.url })
+    const http = track(mooring({ scope: 'app', baseUrl: upstream.url }))
     const app = new Hono()
       .use(http.middleware)
       .get('/', (c) => c.json({ same: http.current() === c.var.http && c.var.http === http.client }))

@@ -3,11 +3,14 @@ import { type MooringEnv, mooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { type Served, serveApp } from './support/serve.js'
+import { closing, type Served, serveApp } from './support/serve.js'
 
 let users: Upstream
 let billing: Upstream
 let served: Served | undefined
+
+const opened = closing()
+const track = opened.track
 
 beforeEach(async () => {
   const answer = (service: string) =>
@@ -21,14 +24,15 @@ beforeEach(async () => {
 afterEach(async () => {
   await served?.close()
   served = undefined
+  await opened.closeAll()
   await users.close()
   await billing.close()
 })
 
 describe('several registrations', () => {
   it('reach two upstreams side by side, each under its own name and scope', async () => {
-    const usersApi = mooring({ name: 'users', baseUrl: users.url })
-    const billingApi = mooring({ name: 'billing', baseUrl: billing.url, scope: 'app' })
+    const usersApi = track(mooring({ name: 'users', baseUrl: users.url }))
+    const billingApi = track(mooring({ name: 'billing', baseUrl: billing.url, scope: 'app' }))
     const app = new Hono()
       .use(usersApi.middleware)
       .use(billingApi.middleware)
@@ -65,7 +69,7 @@ describe('several registrations', () => {
   })
 
   it('types c.var through the Env of an app declared up front', async () => {
-    const http = mooring({ baseUrl: users.url })
+    const http = track(mooring({ baseUrl: users.url }))
     const app = new Hono<MooringEnv>()
     app.use(http.middleware)
     app.get('/', async (c) => {
@@ -105,7 +109,7 @@ describe('options', () => {
 
   it('uses a given client as the app client, and leaves it open at close()', async () => {
     const client = createClient({ baseUrl: users.url })
-    const http = mooring({ client })
+    const http = track(mooring({ client }))
     const app = new Hono()
       .use(http.middleware)
       .get('/', async (c) => c.json(await (await c.var.http.get('/')).json()))

@@ -4,13 +4,16 @@ import { DownstreamClosedError, mooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { deferred, inBatches, type Served, serveApp, until, within } from './support/serve.js'
+import { closing, deferred, inBatches, type Served, serveApp, until, within } from './support/serve.js'
 
 let upstream: Upstream
 let served: Served | undefined
 /** Upstream sockets of requests to /hang, which is never answered. */
 let hanging: Array<{ socket: Socket; closed: Promise<void> }>
 let hangArrived: ReturnType<typeof deferred<void>>
+
+const opened = closing()
+const track = opened.track
 
 beforeEach(async () => {
   hanging = []
@@ -29,12 +32,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await served?.close()
   served = undefined
+  await opened.closeAll()
   await upstream.close()
 })
 
 describe("scope: 'request', shared pool", () => {
   it('gives each request its own scope over the app pool, closed at teardown', async () => {
-    const http = mooring({ baseUrl: upstream.url, limits: { connections: 4 } })
+    const http = track(mooring({ baseUrl: upstream.url, limits: { connections: 4 } }))
     const clients: MooringClient[] = []
     const app = new Hono().use(http.middleware).get('/proxy/:n', async (c) => {
       clients.push(c.var.http)
@@ -66,7 +70,7 @@ describe("scope: 'request', shared pool", () => {
   })
 
   it('closes the scope when the handler throws, aborting what it left in flight', async () => {
-    const http = mooring({ baseUrl: upstream.url })
+    const http = track(mooring({ baseUrl: upstream.url }))
     let leftBehind: Promise<unknown> | undefined
     // An Error is caught by hono and answered by onError; anything else propagates out of the app.
     const app = new Hono()
@@ -103,7 +107,7 @@ describe("scope: 'request', shared pool", () => {
   })
 
   it('aborts the upstream call when the downstream client disconnects', async () => {
-    const http = mooring({ baseUrl: upstream.url })
+    const http = track(mooring({ baseUrl: upstream.url }))
     const settled = deferred<{ error: unknown; rawSignalAborted: boolean }>()
     const app = new Hono().use(http.middleware).get('/wait', async (c) => {
       // @hono/node-server aborts its own request signal on the same event (if it was read before).
@@ -136,7 +140,9 @@ describe("scope: 'request', shared pool", () => {
 
 describe("scope: 'request', pool: 'isolated'", () => {
   it('gives each request a pool of its own and closes it at teardown', async () => {
-    const http = mooring({ baseUrl: upstream.url, pool: 'isolated', requestLimits: { connections: 2 } })
+    const http = track(
+      mooring({ baseUrl: upstream.url, pool: 'isolated', requestLimits: { connections: 2 } }),
+    )
     const dispatchers = new Set<unknown>()
     const app = new Hono().use(http.middleware).get('/fan-out', async (c) => {
       dispatchers.add(c.var.http.dispatcher)
@@ -164,7 +170,7 @@ describe("scope: 'request', pool: 'isolated'", () => {
 
 describe('mounting', () => {
   it('opens one client per request when the middleware is mounted twice on a route', async () => {
-    const http = mooring({ baseUrl: upstream.url })
+    const http = track(mooring({ baseUrl: upstream.url }))
     const app = new Hono()
       .use(http.middleware)
       .get('/', http.middleware, (c) => c.json({ current: http.current() === c.var.http }))
@@ -176,7 +182,7 @@ describe('mounting', () => {
   })
 
   it('refuses a name another middleware already set', async () => {
-    const http = mooring({ baseUrl: upstream.url })
+    const http = track(mooring({ baseUrl: upstream.url }))
     const errors: unknown[] = []
     const app = new Hono<{ Variables: { http: unknown } }>()
       .onError((err, c) => {

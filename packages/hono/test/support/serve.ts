@@ -83,3 +83,20 @@ export async function within<T>(promise: Promise<T>, timeoutMs: number, what: st
     clearTimeout(timer)
   }
 }
+
+/** Things a test opened, closed in afterEach even when the test failed half-way. */
+export function closing(): {
+  track<T extends { close(): Promise<unknown> }>(item: T): T
+  closeAll(): Promise<void>
+} {
+  const items: Array<{ close(): Promise<unknown> }> = []
+  return {
+    track(item) {
+      items.push(item)
+      return item
+    },
+    async closeAll() {
+      await Promise.all(items.splice(0).map((item) => item.close()))
+    },
+  }
+}
