@@ -16,6 +16,7 @@ import {
   type MooringClient,
   MockTransport,
   mockTransport,
+  TimeoutError,
 } from '../src/index.js'
 import { sleep, startUpstream, waitFor } from './support/upstream.js'
 
@@ -306,6 +307,46 @@ describe('mockTransport', () => {
     const err = await third.get('/').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConnectionError)
     expect(err).toMatchObject({ causeCode: 'UND_ERR_CLOSED', delivery: 'not-sent' })
+  })
+
+  it('enforces the headers timeout on a slow handler, and tells the handler', async () => {
+    let appSignal: AbortSignal | undefined
+    const transport = mockTransport(async (request) => {
+      appSignal = request.signal
+      // Bounded: answers after 2 s unless the call gives up first.
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 2_000)
+        request.signal.addEventListener('abort', () => clearTimeout(timer))
+      })
+      return { body: 'late' }
+    })
+    const http = createClient({ baseUrl: BASE, transport, timeout: { headers: 50 }, retry: false })
+    clients.push(http)
+    const err = await http.get('/slow').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(err).toMatchObject({ phase: 'headers', delivery: 'maybe' })
+    expect(appSignal?.aborted).toBe(true)
+  })
+
+  it('enforces the body timeout between chunks', async () => {
+    const transport = mockTransport(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('first'))
+              // and then nothing: the stream stalls
+            },
+          }),
+        ),
+    )
+    const http = createClient({ baseUrl: BASE, transport, timeout: { body: 50 }, retry: false })
+    clients.push(http)
+    const res = await http.get('/stalls')
+    const err = await res.text().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect((err as TimeoutError).phase).toBe('body')
+    expect(transport.inFlight).toBe(0)
   })
 
   it('streams a ReadableStream body chunk by chunk', async () => {

@@ -220,7 +220,7 @@ export class InProcessController implements Dispatcher.DispatchController {
 
   #arm(ms: number, timeoutError: () => Error): void {
     this.#disarm()
-    if (ms > -1) return
+    if (!(ms > 0) || this.#done) return
     this.#timeoutError = timeoutError
     this.#timer = setTimeout(this.#expire, ms)
     // Like undici's own timers: a pending call alone does not keep the process alive.
