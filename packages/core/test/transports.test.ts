@@ -491,6 +491,36 @@ describe('the handler contract', () => {
     expect(events).toEqual(['start', 'head 200', 'data a', 'data b', 'data c', 'end'])
   })
 
+  it('holds back a chunk that arrives after pause() was called outside a callback', async () => {
+    let push: ((text: string) => void) | undefined
+    const transport = mockTransport(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              push = (text) => {
+                if (text === '') controller.close()
+                else controller.enqueue(new TextEncoder().encode(text))
+              }
+            },
+          }),
+        ),
+    )
+    const { handler, events, settled, controller } = recordingHandler()
+    transport.dispatch(request, handler)
+    await waitFor(() => events.length === 2 && push !== undefined, 'the head')
+    // The transport is waiting on the app's stream when the handler pauses.
+    controller().pause()
+    push!('late')
+    await sleep(30)
+    expect(events).toEqual(['start', 'head 200'])
+    controller().resume()
+    await waitFor(() => events.length === 3, 'the chunk')
+    push!('')
+    await settled
+    expect(events).toEqual(['start', 'head 200', 'data late', 'end'])
+  })
+
   it('serves undici legacy-API handlers too (transport.request)', async () => {
     const transport = mockTransport(() => ({ status: 200, json: { via: 'request' } }))
     const res = await transport.request({ origin: BASE, path: '/legacy', method: 'GET' })

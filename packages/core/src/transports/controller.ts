@@ -163,13 +163,9 @@ export class InProcessController implements Dispatcher.DispatchController {
       reader.cancel(reason).catch(ignore)
     }
     try {
-      while (!this.#done) {
-        if (this.#paused) {
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve
-          })
-          continue
-        }
+      for (;;) {
+        if (this.#paused) await this.#resumed()
+        if (this.#done) return
         this.#arm(this.#timeouts.body, newBodyTimeout)
         const { done, value } = await reader.read()
         this.#disarm()
@@ -179,6 +175,9 @@ export class InProcessController implements Dispatcher.DispatchController {
           return
         }
         if (value.byteLength === 0) continue
+        // Paused while the read was pending: the chunk waits too.
+        if (this.#paused) await this.#resumed()
+        if (this.#done) return
         try {
           this.#handler.onResponseData?.(this, toBuffer(value))
         } catch (err) {
@@ -244,6 +243,13 @@ export class InProcessController implements Dispatcher.DispatchController {
     this.#paused = false
     this.#wakeUp()
     this.#onSettled(this)
+  }
+
+  /** Resolves on resume(), or when the call ends. */
+  #resumed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve
+    })
   }
 
   #wakeUp(): void {
