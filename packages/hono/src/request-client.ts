@@ -26,6 +26,9 @@ async function served(
 ): Promise<void> {
   const client = binding.open({ headers: exchange.headers, signal: exchange.signal })
   const release = releaser(binding, client)
+  // From the start: a response can be done while the handler still runs (hono's timeout()
+  // middleware answered), and then what the handler has in flight is aborted.
+  exchange.whenDone(release)
   attach(client)
   try {
     await binding.run(client, next)
@@ -33,7 +36,6 @@ async function served(
     release()
     throw err
   }
-  exchange.whenDone(release)
 }
 
 /**

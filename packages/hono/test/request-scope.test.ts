@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net'
 import { AbortError, type MooringClient } from '@mooring/core'
 import { DownstreamClosedError, mooring } from '@mooring/hono'
+import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
+import { timeout } from 'hono/timeout'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
+import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
 import { closing, deferred, inBatches, type Served, serveApp, until, within } from './support/serve.js'
 
 let upstream: Upstream
@@ -135,6 +137,56 @@ describe("scope: 'request', shared pool", () => {
     expect(rawSignalAborted).toBe(true)
     await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
     await http.close()
+  })
+  it("closes the scope when hono's timeout() answers first, aborting the handler's call", async () => {
+    const http = track(mooring({ baseUrl: upstream.url }))
+    const app = new Hono()
+      .onError((_err, c) => c.text('failed', 500)) // the handler's aborted call, after the 504 went
+      .use(timeout(100))
+      .use(http.middleware)
+      .get('/wait', async (c) => {
+        await c.var.http.get('/hang')
+        return c.text('unreachable')
+      })
+    served = await serveApp(app)
+
+    const res = await fetch(`${served.url}/wait`)
+    expect(res.status).toBe(504)
+    await res.arrayBuffer()
+    await within(hanging[0].closed, 1_000, 'the upstream connection to close')
+    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+  })
+
+  it('aborts at once when the downstream client left before the middleware ran', async () => {
+    const http = track(mooring({ baseUrl: upstream.url }))
+    const gone = deferred()
+    const result = deferred<{ error: unknown; signalAborted: boolean }>()
+    const app = new Hono<{ Bindings: HttpBindings }>()
+      .use(async (c, next) => {
+        // An earlier middleware still at work when the connection drops.
+        c.env.outgoing.once('close', () => gone.resolve())
+        await gone.promise
+        await next()
+      })
+      .use(http.middleware)
+      .get('/late', async (c) => {
+        const error = await c.var.http.get('/item').catch((err: unknown) => err)
+        result.resolve({ error, signalAborted: c.var.http.closed })
+        return c.text('unreachable')
+      })
+    served = await serveApp(app)
+
+    const downstream = new AbortController()
+    const pending = fetch(`${served.url}/late`, { signal: downstream.signal }).catch((err: unknown) => err)
+    await sleep(50)
+    downstream.abort()
+    await pending
+    const { error, signalAborted } = await within(result.promise, 1_000, 'the handler to run')
+    expect(error).toBeInstanceOf(AbortError)
+    expect((error as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
+    expect(signalAborted).toBe(true)
+    expect(upstream.requests).toHaveLength(0)
+    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
   })
 })
 

@@ -1,8 +1,7 @@
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
-import type { Hono } from 'hono'
+import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 
 export interface Served {
   url: string
@@ -12,7 +11,9 @@ export interface Served {
 }
 
 /** Serves `app` with @hono/node-server on 127.0.0.1, on a free port. */
-export async function serveApp(app: Pick<Hono, 'fetch'>): Promise<Served> {
+export async function serveApp(app: {
+  fetch: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>
+}): Promise<Served> {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
   if (!server.listening) await once(server, 'listening')
   const { port } = server.address() as AddressInfo
