@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
-import { ConfigError } from './errors.js'
+import { ConfigError, DownstreamClosedError } from './errors.js'
 import { expectMs, expectObject, expectPositiveInt, type LimitOptions, type TlsOptions } from './options.js'
 import type { ClientOptions } from './options.js'
 import type { ClientStats } from './stats.js'
@@ -31,6 +31,18 @@ export interface BindingOptions extends ClientOptions {
   deadline?: number
   /** Use this client as the app client instead of creating one; the binding will not close it. */
   client?: MooringClient
+}
+
+/** What `openExchange` needs of node:http's IncomingMessage (typed structurally). */
+export interface NodeIncoming {
+  readonly headers: Record<string, string | string[] | undefined>
+}
+
+/** What `openExchange` needs of node:http's ServerResponse. */
+export interface NodeOutgoing {
+  readonly closed: boolean
+  readonly writableFinished: boolean
+  once(event: 'close', listener: () => void): unknown
 }
 
 /** What a plugin knows of an inbound request. */
@@ -168,6 +180,27 @@ export class ClientBinding {
       if (value !== undefined && value !== null) out[name] = value
     }
     return out
+  }
+
+  /**
+   * `open` for a request served by node:http (Express, Fastify, Nest, @hono/node-server): the
+   * response's `close` is the one moment an exchange is over, however it ended, so the client is
+   * released then; a close before the response finished means the downstream client left, and the
+   * request's calls are aborted with `DownstreamClosedError`. The request's own `close` says nothing
+   * (it fires once its body is read, while the handler still works), nor does Fastify 5's
+   * `request.signal` (fastify#6725).
+   */
+  openExchange(incoming: NodeIncoming, outgoing: NodeOutgoing, startedAt?: number): MooringClient {
+    if (this.mode === 'app') return this.client
+    const client = this.open({ headers: incoming.headers, startedAt })
+    const end = (): void => {
+      if (!outgoing.writableFinished) client.abort(new DownstreamClosedError())
+      this.release(client).catch(() => {})
+    }
+    // The connection can drop before the framework reaches us: 'close' has then been emitted already.
+    if (outgoing.closed) end()
+    else outgoing.once('close', end)
+    return client
   }
 
   /** Closes what `open` gave, aborting whatever the request left in flight. Safe to call twice. */

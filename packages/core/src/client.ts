@@ -370,11 +370,21 @@ export class MooringClient implements CallOwner {
     return new MooringClient(this.#root, this, settings)
   }
 
-  /** The scope's signal fired: abort what is in flight and refuse what comes. */
+  /** The scope's signal fired. */
   handleEvent(): void {
-    const reason = new AbortError({ method: '*', url: '*' }, this.#settings.signal?.reason)
-    this.#closeReason = reason
-    this.#abortAll(reason.cause)
+    this.abort(this.#settings.signal?.reason)
+  }
+
+  /**
+   * Aborts what is in flight here and below, and refuses what comes, with `AbortError`s whose
+   * `cause` is `reason`: what a scope's signal does, without needing an AbortController.
+   * `close()` still releases the scope (and an isolated pool) afterwards.
+   */
+  abort(reason?: unknown): void {
+    if (this.#closeReason !== null) return
+    const error = new AbortError({ method: '*', url: '*' }, reason)
+    this.#closeReason = error
+    this.#abortAll(error.cause)
   }
 
   #abortAll(cause: unknown): void {

@@ -172,6 +172,14 @@ export class RequestRejectedError extends MooringError {
   }
 }
 
+/** Why a request's calls were aborted: the inbound client went away before its response was sent. */
+export class DownstreamClosedError extends Error {
+  override name = 'DownstreamClosedError'
+  constructor() {
+    super('the downstream connection closed before the response was sent')
+  }
+}
+
 /** Internal reasons a request is aborted with; surfaced as the `cause` of an `AbortError`. */
 export class ScopeClosedReason extends Error {
   override name = 'ScopeClosed'

@@ -1,3 +1,3 @@
 export { ExpressMooring, mooring } from './plugin.js'
 export type { MooringExpressOptions } from './plugin.js'
-export { DownstreamClosed } from './downstream.js'
+export { DownstreamClosedError } from '@mooring/core'

@@ -8,7 +8,6 @@ import {
   type MooringClient,
 } from '@mooring/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { DownstreamClosed, onExchangeEnd } from './downstream.js'
 import { checkRequestProperty } from './name.js'
 
 declare global {
@@ -75,20 +74,15 @@ export class ExpressMooring<Name extends string = 'http'> {
 
   #openScope(req: Request, res: Response, next: NextFunction): void {
     const binding = this.binding
-    // Express 5 on Node 20 has no req.signal: this one fires when the downstream client goes away.
-    const downstream = new AbortController()
     let client: MooringClient
     try {
-      client = binding.open({ headers: req.headers, signal: downstream.signal, startedAt: Date.now() })
+      // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
+      client = binding.openExchange(req, res)
     } catch (err) {
       next(err)
       return
     }
     this.#attach(req, res, client)
-    onExchangeEnd(res, (aborted) => {
-      if (aborted) downstream.abort(new DownstreamClosed())
-      binding.release(client).catch(warnReleaseFailed)
-    })
     binding.run(client, next)
   }
 
@@ -139,12 +133,6 @@ export class ExpressMooring<Name extends string = 'http'> {
     })
     return server
   }
-}
-
-function warnReleaseFailed(err: unknown): void {
-  process.emitWarning(`a request's Mooring client failed to close: ${describe(err)}`, {
-    code: 'MOORING_RELEASE_FAILED',
-  })
 }
 
 function warnCloseFailed(err: unknown): void {

@@ -1,7 +1,7 @@
 import { AbortError, type MooringClient, MooringError } from '@mooring/core'
 import express, { type ErrorRequestHandler } from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DownstreamClosed, type ExpressMooring, mooring } from '../src/index.js'
+import { DownstreamClosedError, type ExpressMooring, mooring } from '../src/index.js'
 import { type HangingUpstream, startHangingUpstream, within } from './hanging-upstream.js'
 import { inBatches, type Served, serve, until } from './serve.js'
 
@@ -145,7 +145,7 @@ describe("scope: 'request' over the shared pool", () => {
     await within(1_000, 'the upstream connection closed', upstream.hung[0].connectionClosed)
     await until(() => seen !== undefined, 'the handler to see its call fail')
     expect(seen).toBeInstanceOf(AbortError)
-    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosed)
+    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosedError)
     await until(bothClosed(registration, 1), 'the scope closed')
     expect(registration.stats().inFlight).toBe(0)
   })
@@ -186,7 +186,7 @@ describe("scope: 'request' over the shared pool", () => {
     await until(() => seen !== undefined, 'the handler to see its call refused')
     expect(closedOnEntry).toBe(true)
     expect(seen).toBeInstanceOf(AbortError)
-    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosed)
+    expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosedError)
     expect(registration.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
     expect(upstream.requests).toHaveLength(0)
   })

@@ -7,4 +7,4 @@ export type {
 } from './mooring.module-definition.js'
 export { InjectBinding, InjectClient, InjectRequestClient } from './decorators.js'
 export { DEFAULT_CLIENT_NAME, getBindingToken, getClientToken, getRequestClientToken } from './tokens.js'
-export { DownstreamClosedError } from './request-clients.js'
+export { DownstreamClosedError } from '@mooring/core'

@@ -1,14 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClientBinding, MooringClient } from '@mooring/core'
 
-/** The reason a request's calls are aborted with when its client goes away before the response is sent. */
-export class DownstreamClosedError extends Error {
-  constructor() {
-    super('the downstream client closed the connection before the response was sent')
-    this.name = 'DownstreamClosedError'
-  }
-}
-
 /**
  * Node's side of one registration: a middleware that gives each inbound request its client and
  * releases it when the response closes, and the lookup from a request to that client.
@@ -32,17 +24,9 @@ export class RequestClients {
       next()
       return
     }
-    const downstream = new AbortController()
-    const client = binding.open({ headers: req.headers, signal: downstream.signal, startedAt: Date.now() })
+    // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
+    const client = binding.openExchange(req, res)
     this.#byRequest.set(req, client)
-    const end = () => {
-      if (!res.writableFinished) downstream.abort(new DownstreamClosedError())
-      // A scope's close only aborts and releases: there is nothing to report, and no caller to report to.
-      binding.release(client).catch(() => {})
-    }
-    // The connection may have dropped before the middleware ran: 'close' has then been emitted already.
-    if (res.closed) end()
-    else res.once('close', end)
     binding.run(client, next)
   }
 
