@@ -4,7 +4,7 @@ import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { stream } from 'hono/streaming'
-import type { Dispatcher } from 'undici'
+import { type Dispatcher, Response as UndiciResponse } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
 import {
   AbortError,
@@ -187,6 +187,12 @@ describe('mockTransport', () => {
     expect(res.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/'])
     expect(res.headers['x-mixed-case']).toBe('v')
     expect(await res.text()).toBe('made')
+
+    // A Response of the undici package (not Node's own class) is taken as well.
+    const fromUndici = mockTransport(() => new UndiciResponse('undici', { status: 203 }))
+    const other = await clientOf(fromUndici).get('/')
+    expect(other.status).toBe(203)
+    expect(await other.text()).toBe('undici')
   })
 
   it('fails the call like a connection error when the handler throws, keeping its code', async () => {

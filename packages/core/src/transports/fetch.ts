@@ -22,7 +22,7 @@ export function toFetchRequest(request: InProcessRequest, signal: AbortSignal): 
   return new Request(request.url, { method: request.method, headers, body, signal })
 }
 
-function isResponse(value: unknown): value is Response {
+export function isResponse(value: unknown): value is Response {
   if (value instanceof Response) return true
   // A Response from another copy of undici (the npm package rather than Node's own) is as good.
   const r = value as Response | null

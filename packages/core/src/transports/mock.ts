@@ -1,8 +1,9 @@
 import { ConfigError } from '../errors.js'
 import { toHeaderRecord } from '../headers.js'
 import { expectObject, type HeadersInput, isPlainObject } from '../options.js'
+import type { Response as UndiciResponse } from 'undici'
 import type { AppResponse } from './controller.js'
-import { FetchTransport, transportError } from './fetch.js'
+import { FetchTransport, isResponse, transportError } from './fetch.js'
 import type { InProcessRequest } from './request.js'
 
 /** A response given by its parts; `json` is serialised and typed `application/json` unless `headers` say otherwise. */
@@ -16,7 +17,8 @@ export interface MockResponseParts {
   json?: unknown
 }
 
-export type MockReply = Response | MockResponseParts
+/** A web Response (Node's own, or the undici package's), or its parts. */
+export type MockReply = Response | UndiciResponse | MockResponseParts
 
 /** Answers a request; throwing makes the call fail like a connection error (give the error a `code`, e.g. `ECONNRESET`). */
 export type MockHandler = (request: Request) => MockReply | Promise<MockReply>
@@ -47,7 +49,7 @@ function badReply(problem: string): Error {
 }
 
 function toResponse(reply: unknown): Response {
-  if (reply instanceof Response) return reply
+  if (isResponse(reply)) return reply as Response
   if (!isPlainObject(reply)) {
     throw badReply(
       `expected a Response or { status, headers, body | json }, got ${reply === null ? 'null' : typeof reply}`,
