@@ -3,6 +3,7 @@ import { AbortError, type MooringClient } from '@mooring/core'
 import { DownstreamClosedError, mooring } from '@mooring/hono'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { timeout } from 'hono/timeout'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
@@ -141,7 +142,8 @@ describe("scope: 'request', shared pool", () => {
   it("closes the scope when hono's timeout() answers first, aborting the handler's call", async () => {
     const http = track(mooring({ baseUrl: upstream.url }))
     const app = new Hono()
-      .onError((_err, c) => c.text('failed', 500)) // the handler's aborted call, after the 504 went
+      // timeout()'s 504 as hono answers it; the handler's aborted call, after it, without a log.
+      .onError((err, c) => (err instanceof HTTPException ? err.getResponse() : c.text('failed', 500)))
       .use(timeout(100))
       .use(http.middleware)
       .get('/wait', async (c) => {
