@@ -4,7 +4,7 @@ import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { stream } from 'hono/streaming'
-import { type Dispatcher, Response as UndiciResponse } from 'undici'
+import { type Dispatcher, Response as UndiciResponse, fetch as undiciFetch } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
 import {
   AbortError,
@@ -527,11 +527,15 @@ describe('the handler contract', () => {
     expect(events).toEqual(['start', 'head 200', 'data late', 'end'])
   })
 
-  it('serves undici legacy-API handlers too (transport.request)', async () => {
+  it('serves undici legacy-API handlers too (transport.request, undici fetch)', async () => {
     const transport = mockTransport(() => ({ status: 200, json: { via: 'request' } }))
     const res = await transport.request({ origin: BASE, path: '/legacy', method: 'GET' })
     expect(res.statusCode).toBe(200)
     expect(await res.body.json()).toEqual({ via: 'request' })
+
+    const fetched = await undiciFetch(`${BASE}/legacy`, { dispatcher: transport })
+    expect(fetched.status).toBe(200)
+    expect(await fetched.json()).toEqual({ via: 'request' })
   })
 
   it('close() waits for calls in flight; destroy() fails them; both refuse new ones', async () => {
