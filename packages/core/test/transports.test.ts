@@ -67,6 +67,8 @@ describe('the socket check', () => {
       await client.close()
       await upstream.close()
     }
+    // Closed handles leave the list a moment later; the in-process tests start from none.
+    await waitFor(() => tcpHandles() === 0, 'the TCP handles to close')
   })
 })
 
