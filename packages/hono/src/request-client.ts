@@ -1,6 +1,6 @@
 import type { ClientBinding, MooringClient } from '@mooring/core'
 import type { Context, Next } from 'hono'
-import { NodeExchange } from './node-exchange.js'
+import { nodeExchangeOf } from './node-exchange.js'
 import { releaseAtEnd } from './release-at-end.js'
 
 /**
@@ -13,27 +13,28 @@ export function withRequestClient(
   binding: ClientBinding,
   attach: (client: MooringClient) => void,
 ): Promise<void> {
-  const exchange = NodeExchange.of(c.env)
-  return exchange === undefined ? fetched(c, next, binding, attach) : served(next, binding, attach, exchange)
+  const exchange = nodeExchangeOf(c.env)
+  return exchange === undefined
+    ? fetched(c, next, binding, attach)
+    : served(next, binding, attach, binding.openExchange(exchange.incoming, exchange.outgoing))
 }
 
-/** On @hono/node-server: released when the node:http response closes (see NodeExchange). */
+/**
+ * On @hono/node-server: `openExchange` releases the client when the node:http response closes,
+ * from the start: a response can be done while the handler still runs (hono's timeout()
+ * middleware answered), and then what the handler has in flight is aborted.
+ */
 async function served(
   next: Next,
   binding: ClientBinding,
   attach: (client: MooringClient) => void,
-  exchange: NodeExchange,
+  client: MooringClient,
 ): Promise<void> {
-  const client = binding.open({ headers: exchange.headers, signal: exchange.signal })
-  const release = releaser(binding, client)
-  // From the start: a response can be done while the handler still runs (hono's timeout()
-  // middleware answered), and then what the handler has in flight is aborted.
-  exchange.whenDone(release)
   attach(client)
   try {
     await binding.run(client, next)
   } catch (err) {
-    release()
+    binding.release(client).catch(warnReleaseFailed)
     throw err
   }
 }
