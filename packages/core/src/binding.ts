@@ -150,18 +150,20 @@ export class ClientBinding {
       this.client = createClient(clientOptions as ClientOptions)
       this.#ownsClient = true
     }
-    this.#scopeTemplate = {
-      pool: own.pool as ScopeOptions['pool'],
-      limits: own.requestLimits as LimitOptions | undefined,
-      tls: own.requestTls as TlsOptions | undefined,
-      maxConcurrent,
-    }
+    // Only the keys that are set: a scope per request should validate no more than it must.
+    const template: ScopeOptions = {}
+    if (own.pool !== undefined) template.pool = own.pool as ScopeOptions['pool']
+    if (own.requestLimits !== undefined) template.limits = own.requestLimits as LimitOptions
+    if (own.requestTls !== undefined) template.tls = own.requestTls as TlsOptions
+    if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
+    this.#scopeTemplate = template
   }
 
   /** The client for an inbound request: a new scope in request mode, the app client in app mode. */
   open(inbound: InboundRequest): MooringClient {
     if (this.mode === 'app') return this.client
-    const scopeOptions: ScopeOptions = { ...this.#scopeTemplate, signal: inbound.signal }
+    const scopeOptions: ScopeOptions = { ...this.#scopeTemplate }
+    if (inbound.signal !== undefined) scopeOptions.signal = inbound.signal
     if (this.#propagate.length > 0) scopeOptions.headers = this.#propagated(inbound.headers)
     if (this.#deadline !== 0) scopeOptions.deadline = (inbound.startedAt ?? Date.now()) + this.#deadline
     const scope = this.client.scope(scopeOptions)

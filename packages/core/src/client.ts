@@ -74,6 +74,7 @@ export type { ScopeOptions }
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 const NO_INIT: RequestInit = Object.freeze({})
+const RESOLVED: Promise<void> = Promise.resolve()
 
 /**
  * A client, or a scope of one: the same request API either way. A root client owns a dispatcher
@@ -86,9 +87,9 @@ export class MooringClient implements CallOwner {
   readonly #settings: Settings
   #dispatcher: Dispatcher | null
   /** Calls made through this client directly. */
-  readonly #calls = new Set<Call>()
+  #calls: Set<Call> | null = null
   /** Scopes below this one with calls in flight; an idle scope is not referenced, so a forgotten one is garbage. */
-  readonly #busyChildren = new Set<MooringClient>()
+  #busyChildren: Set<MooringClient> | null = null
   /** Calls in flight here and in every scope below. */
   #active = 0
   #running = 0
@@ -311,10 +312,10 @@ export class MooringClient implements CallOwner {
   }
 
   #track(call: Call, origin: string): void {
-    this.#calls.add(call)
+    ;(this.#calls ??= new Set()).add(call)
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
-      if (c.#active++ === 0 && parent !== null) parent.#busyChildren.add(c)
+      if (c.#active++ === 0 && parent !== null) (parent.#busyChildren ??= new Set()).add(c)
       if (parent === null) break
       c = parent
     }
@@ -325,7 +326,7 @@ export class MooringClient implements CallOwner {
 
   /** @internal */
   _callSettled(call: Call, failed: boolean): void {
-    if (!this.#calls.delete(call)) return
+    if (this.#calls === null || !this.#calls.delete(call)) return
     const counters = call.counters!
     counters.inFlight--
     if (failed) counters.failed++
@@ -338,7 +339,7 @@ export class MooringClient implements CallOwner {
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
       if (--c.#active === 0) {
-        if (parent !== null) parent.#busyChildren.delete(c)
+        if (parent !== null) parent.#busyChildren!.delete(c)
         c.#drained?.()
       }
       if (parent === null) break
@@ -388,8 +389,8 @@ export class MooringClient implements CallOwner {
   }
 
   #abortAll(cause: unknown): void {
-    for (const call of this.#calls) call.abort(new AbortError(call.info, cause))
-    for (const child of this.#busyChildren) child.#abortAll(cause)
+    if (this.#calls !== null) for (const call of this.#calls) call.abort(new AbortError(call.info, cause))
+    if (this.#busyChildren !== null) for (const child of this.#busyChildren) child.#abortAll(cause)
     if (this.#waiting !== null) {
       // Queued behind maxConcurrent: let them run into the closed check and fail at once.
       const waiting = this.#waiting
@@ -411,6 +412,12 @@ export class MooringClient implements CallOwner {
           ? DEFAULT_DRAIN_TIMEOUT
           : 0
         : expectMs('drainTimeout', options.drainTimeout, true)
+    // The common end of a request scope: nothing in flight, no pool of its own. No async step needed.
+    if (this.#active === 0 && !this.#settings.ownsDispatcher && this.#parent !== null) {
+      this.#settings.signal?.removeEventListener('abort', this)
+      this.#closing = RESOLVED
+      return RESOLVED
+    }
     this.#closing = this.#shutdown(drainTimeout)
     return this.#closing
   }
