@@ -312,10 +312,14 @@ export class MooringClient implements CallOwner {
   }
 
   #track(call: Call, origin: string): void {
-    ;(this.#calls ??= new Set()).add(call)
+    if (this.#calls === null) this.#calls = new Set()
+    this.#calls.add(call)
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
-      if (c.#active++ === 0 && parent !== null) (parent.#busyChildren ??= new Set()).add(c)
+      if (c.#active++ === 0 && parent !== null) {
+        if (parent.#busyChildren === null) parent.#busyChildren = new Set()
+        parent.#busyChildren.add(c)
+      }
       if (parent === null) break
       c = parent
     }
