@@ -34,7 +34,7 @@ const FORM_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8'
 
 export function prepareBody(body: unknown, json: unknown, hasJson: boolean): PreparedBody | string {
   if (hasJson) {
-    if (body !== undefined) return 'give either `body` or `json`, not both'
+    if (body !== undefined) return 'only one of `body` and `json`'
     return { body: JSON.stringify(json), contentType: JSON_TYPE, replayable: true }
   }
   if (body === undefined || body === null) return { body: null, contentType: undefined, replayable: true }

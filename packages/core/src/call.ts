@@ -97,6 +97,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #nextDelay = 0
   #nextReason = ''
   #timer: NodeJS.Timeout | null = null
+  /** Bumped at each sign of life (connection, head, chunk); the sweeper times the gaps. */
+  #progress = 0
+  #seenProgress = 0
+  #progressAt = 0
   /** This attempt is the half-open circuit's probe. */
   #probe = false
   attempts = 0
@@ -200,10 +204,31 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   checkDeadlines(now: number): void {
     if (this.#waitingForConnection && now >= this.#poolDeadline) {
       this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
-    } else if (now >= this.#totalDeadline) {
+      return
+    }
+    if (now >= this.#totalDeadline) {
       // The scope's deadline may end the call before timeout.total: report the budget it really had.
       const budget = Math.round(this.#totalDeadline - this.#startedAt)
       this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
+      return
+    }
+    // Headers and body-idle timeouts, to the tick: undici's own timers for these run on a coarse
+    // clock (up to a second late) and stay as a backstop. Progress is counted, not timed, so a call
+    // reads no clock per chunk; the first tick that sees no progress starts the wait.
+    const controller = this.#controller
+    if (controller === null) return
+    if (this.#progress !== this.#seenProgress) {
+      this.#seenProgress = this.#progress
+      this.#progressAt = now
+      return
+    }
+    const idle = now - this.#progressAt
+    if (this.#phase === Phase.Head) {
+      if (idle >= this.timeouts.headers)
+        controller.abort(new TimeoutError('headers', this.timeouts.headers, this.info, 'maybe'))
+    } else if (!controller.paused && idle >= this.timeouts.body) {
+      // A connection paused because nobody reads the body is not the server stalling.
+      controller.abort(new TimeoutError('body', this.timeouts.body, this.info, 'maybe'))
     }
   }
 
@@ -215,6 +240,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#controller = controller
     this.#started = true
     this.#waitingForConnection = false
+    this.#progress++
   }
 
   onResponseStart(
@@ -224,6 +250,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     statusMessage?: string,
   ): void {
     if (controller !== this.#controller) return
+    this.#progress++
     const breaker = this.retry.breaker
     if (breaker !== null) {
       if (statusCode >= 500) breaker.failure(this.#probe)
@@ -293,6 +320,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (controller !== this.#controller) return
+    this.#progress++
     if (this.#phase === Phase.Body) {
       this.#received += chunk.length
       if (this.#received > this.maxResponseSize) {
@@ -372,6 +400,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #errorRetryReason(err: unknown): string | null {
     const { policy, idempotent, replayable } = this.retry
     if (policy === null || !idempotent || !replayable || this.#retriesUsed >= policy.limit) return null
+    if (err instanceof TimeoutError) return policy.timeouts.has(err.phase) ? `timeout:${err.phase}` : null
     const code = errorCode(err)
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return policy.timeouts.has('headers') ? 'timeout:headers' : null

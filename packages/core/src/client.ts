@@ -410,12 +410,14 @@ export class MooringClient implements CallOwner {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing !== null) return this.#closing
-    const drainTimeout =
-      options.drainTimeout === undefined
-        ? this.#parent === null
-          ? DEFAULT_DRAIN_TIMEOUT
-          : 0
-        : expectMs('drainTimeout', options.drainTimeout, true)
+    let drainTimeout = this.#parent === null ? DEFAULT_DRAIN_TIMEOUT : 0
+    if (options.drainTimeout !== undefined) {
+      try {
+        drainTimeout = expectMs('drainTimeout', options.drainTimeout, true)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
     // The common end of a request scope: nothing in flight, no pool of its own. No async step needed.
     if (this.#active === 0 && !this.#settings.ownsDispatcher && this.#parent !== null) {
       this.#settings.signal?.removeEventListener('abort', this)
