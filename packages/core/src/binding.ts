@@ -31,6 +31,8 @@ export interface BindingOptions extends ClientOptions {
   deadline?: number
   /** Use this client as the app client instead of creating one; the binding will not close it. */
   client?: MooringClient
+  /** At shutdown, how long calls in flight may finish before they are aborted. Default 5000 ms. */
+  drainTimeout?: number
 }
 
 /** What `openExchange` needs of node:http's IncomingMessage (typed structurally). */
@@ -70,6 +72,7 @@ const BINDING_KEYS = [
   'propagate',
   'deadline',
   'client',
+  'drainTimeout',
 ]
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
@@ -90,6 +93,7 @@ export class ClientBinding {
   readonly #storage = new AsyncLocalStorage<MooringClient>()
   readonly #open = new Set<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
+  readonly #drainTimeout: number | undefined
   #opened = 0
   #closed = 0
 
@@ -115,6 +119,8 @@ export class ClientBinding {
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
+    this.#drainTimeout =
+      own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)
     const maxConcurrent =
       own.maxConcurrent === undefined ? undefined : expectPositiveInt('maxConcurrent', own.maxConcurrent)
     if (mode === 'app') {
@@ -235,9 +241,14 @@ export class ClientBinding {
     return { ...this.client.stats(), scopesOpened: this.#opened, scopesClosed: this.#closed }
   }
 
-  /** Closes the request scopes still open, then the app client (unless it was given). */
+  /**
+   * Shuts the registration down: the app client refuses new calls at once (its scopes too, they
+   * ask their ancestors), lets calls in flight in any scope drain for `drainTimeout`, and closes its
+   * pool; then the request scopes still open are released. A given `client` is left open, but its
+   * scopes from here are released.
+   */
   async close(options?: CloseOptions): Promise<void> {
-    if (this.#ownsClient) await this.client.close(options)
+    if (this.#ownsClient) await this.client.close({ drainTimeout: this.#drainTimeout, ...options })
     for (const scope of this.#open) this.release(scope)
     await Promise.all(this.#releasing)
   }

@@ -3,7 +3,7 @@ import type { MooringAccessor } from './accessor.js'
 
 export { MooringAccessor } from './accessor.js'
 export { mooring, mooring as default, type MooringFastifyOptions } from './plugin.js'
-export { DownstreamClosedError } from './request-hooks.js'
+export { DownstreamClosedError } from '@mooring/core'
 
 /**
  * Types for the default name. For another name, declare it the same way in your app:
