@@ -47,6 +47,11 @@ export interface NodeOutgoing {
   once(event: 'close', listener: () => void): unknown
 }
 
+/** A server that says when it has closed (node:http, @hono/node-server, …). */
+export interface ClosingServer {
+  once(event: 'close', listener: () => void): unknown
+}
+
 /** What a plugin knows of an inbound request. */
 export interface InboundRequest {
   /** Node's IncomingHttpHeaders or a web Headers. */
@@ -94,6 +99,7 @@ export class ClientBinding {
   readonly #open = new Set<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
   readonly #drainTimeout: number | undefined
+  #closing: Promise<void> | null = null
   #opened = 0
   #closed = 0
 
@@ -247,10 +253,32 @@ export class ClientBinding {
    * pool; then the request scopes still open are released. A given `client` is left open, but its
    * scopes from here are released.
    */
-  async close(options?: CloseOptions): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.#shutdown(options)
+    return this.#closing
+  }
+
+  async #shutdown(options: CloseOptions | undefined): Promise<void> {
     if (this.#ownsClient) await this.client.close({ drainTimeout: this.#drainTimeout, ...options })
     for (const scope of this.#open) this.release(scope)
     await Promise.all(this.#releasing)
+  }
+
+  /**
+   * Closes the registration once `server` has closed, which is after its connections, and so its
+   * in-flight requests, are done. Returns the server: `const server = binding.closeWith(app.listen(port))`.
+   * A failure to close is reported as a process warning; `await close()` to see it yourself.
+   */
+  closeWith<S extends ClosingServer>(server: S): S {
+    server.once('close', () => {
+      this.close().catch((err: unknown) => {
+        process.emitWarning(
+          `the Mooring client failed to close with the server: ${err instanceof Error ? err.message : String(err)}`,
+          { code: 'MOORING_CLOSE_FAILED' },
+        )
+      })
+    })
+    return server
   }
 }
 

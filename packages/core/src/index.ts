@@ -36,7 +36,14 @@ export { channels } from './instrument.js'
 export type { ErrorEvent, Hooks, RequestEvent, ResponseEvent, RetryEvent } from './instrument.js'
 export { redactUrl } from './redact.js'
 export { ClientBinding, createBinding } from './binding.js'
-export type { BindingOptions, BindingStats, InboundRequest, NodeIncoming, NodeOutgoing } from './binding.js'
+export type {
+  BindingOptions,
+  BindingStats,
+  ClosingServer,
+  InboundRequest,
+  NodeIncoming,
+  NodeOutgoing,
+} from './binding.js'
 export type { CircuitBreakerOptions } from './breaker.js'
 export { InProcessTransport } from './transports/in-process.js'
 export { MockTransport, mockTransport } from './transports/mock.js'

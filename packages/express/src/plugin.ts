@@ -37,7 +37,6 @@ export class ExpressMooring<Name extends string = 'http'> {
   /** The core registration: lifecycle, AsyncLocalStorage and stats live there. */
   readonly binding: ClientBinding
   readonly #clients = new WeakMap<Request, MooringClient>()
-  #closing: Promise<void> | null = null
 
   constructor(options: MooringExpressOptions<Name> = {}) {
     // Before the binding, which creates the pool: a registration that fails leaves nothing open.
@@ -113,36 +112,15 @@ export class ExpressMooring<Name extends string = 'http'> {
     return this.binding.stats()
   }
 
-  /**
-   * Closes the app client (unless it was given) after its in-flight calls drain, and any request
-   * client still open. Idempotent: every call returns the same promise.
-   */
+  /** Closes the app client (unless it was given) after its in-flight calls drain, and any request client still open. Idempotent. */
   close(options?: CloseOptions): Promise<void> {
-    this.#closing ??= this.binding.close(options)
-    return this.#closing
+    return this.binding.close(options)
   }
 
-  /**
-   * Closes the registration once `server` has closed, which is after its connections, and so its
-   * in-flight requests, are done. Returns the server: `const server = http.closeWith(app.listen(port))`.
-   * `await http.close()` afterwards to know the client is closed.
-   */
+  /** Closes the registration once `server` has closed (after its in-flight requests): `const server = http.closeWith(app.listen(port))`. */
   closeWith<S extends Server>(server: S): S {
-    server.once('close', () => {
-      this.close().catch(warnCloseFailed)
-    })
-    return server
+    return this.binding.closeWith(server)
   }
-}
-
-function warnCloseFailed(err: unknown): void {
-  process.emitWarning(`the Mooring client failed to close with the server: ${describe(err)}`, {
-    code: 'MOORING_CLOSE_FAILED',
-  })
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 /**

@@ -1,4 +1,5 @@
 export { HonoMooring, mooring } from './mooring.js'
-export type { ClosingServer, MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
+export type { ClosingServer } from '@mooring/core'
+export type { MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
 export { DownstreamClosedError } from '@mooring/core'
 export type { MooringClient } from '@mooring/core'

@@ -3,12 +3,13 @@ import {
   type BindingStats,
   ClientBinding,
   type CloseOptions,
+  type ClosingServer,
   type MooringClient,
   MooringError,
 } from '@mooring/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { describe, withRequestClient } from './request-client.js'
+import { withRequestClient } from './request-client.js'
 
 /** The context variables one registration adds: `c.var.http`, or the configured name. */
 export type MooringVariables<Name extends string = 'http'> = { [K in Name]: MooringClient }
@@ -25,10 +26,6 @@ export interface MooringOptions<Name extends string = 'http'> extends BindingOpt
 }
 
 /** What `closeWith` needs of a server: the one `serve()` from @hono/node-server returns will do. */
-export interface ClosingServer {
-  once(event: 'close', listener: () => void): unknown
-}
-
 /**
  * One registration of Mooring in a hono app. Mount `middleware`, read the client from `c.var[name]`
  * (or `current()` where there is no `c`), close it with the server.
@@ -45,7 +42,6 @@ export class HonoMooring<Name extends string = 'http'> {
   readonly middleware: MiddlewareHandler<MooringEnv<Name>>
   /** Contexts this registration has given a client, so mounting it twice opens one client, not two. */
   readonly #served = new WeakSet<Context>()
-  #closing: Promise<void> | null = null
 
   constructor(options: MooringOptions<Name> = {}) {
     this.binding = new ClientBinding(options)
@@ -93,24 +89,12 @@ export class HonoMooring<Name extends string = 'http'> {
    * client still open. Call it once the server has stopped taking requests. Idempotent.
    */
   close(options?: CloseOptions): Promise<void> {
-    this.#closing ??= this.binding.close(options)
-    return this.#closing
+    return this.binding.close(options)
   }
 
-  /**
-   * Closes the registration once `server` has closed, which is after its connections, and so its
-   * in-flight requests, are done. Returns the server: `const server = http.closeWith(serve(app))`.
-   * `await http.close()` afterwards to know the client is closed.
-   */
+  /** Closes the registration once `server` has closed (after its in-flight requests): `const server = http.closeWith(serve(app))`. */
   closeWith<S extends ClosingServer>(server: S): S {
-    server.once('close', () => {
-      this.close().catch((err: unknown) => {
-        process.emitWarning(`the Mooring client failed to close with the server: ${describe(err)}`, {
-          code: 'MOORING_CLOSE_FAILED',
-        })
-      })
-    })
-    return server
+    return this.binding.closeWith(server)
   }
 }
 

@@ -84,6 +84,6 @@ function warnReleaseFailed(err: unknown): void {
   })
 }
 
-export function describe(err: unknown): string {
+function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
