@@ -1,0 +1,61 @@
+// Command-line options and the size of a run. `--quick` keeps every code path and shrinks the counts.
+
+export const SECTIONS = ['clients', 'frameworks', 'memory', 'retry']
+
+/** Full: what RESULTS.md is made of. Quick: CI's smoke run, well under a minute. */
+const SIZES = {
+  full: {
+    /** In-flight requests at once, and connections per pool, for every client. */
+    concurrency: 16,
+    connections: 16,
+    rounds: 7,
+    roundMs: 1_500,
+    maxRequestsPerRun: 60_000,
+    /** A new pool per call opens a connection per call: capped so TIME_WAIT sockets stay few. */
+    maxIsolatedPerRun: 1_000,
+    warmupRequests: 2_000,
+    frameworkRounds: 5,
+    frameworkSeconds: 3,
+    frameworkWarmupSeconds: 1,
+    scopes: 100_000,
+  },
+  quick: {
+    concurrency: 16,
+    connections: 16,
+    rounds: 2,
+    roundMs: 200,
+    maxRequestsPerRun: 5_000,
+    maxIsolatedPerRun: 100,
+    warmupRequests: 200,
+    frameworkRounds: 2,
+    frameworkSeconds: 0.4,
+    frameworkWarmupSeconds: 0.2,
+    scopes: 5_000,
+  },
+}
+
+export function parseArgs(argv) {
+  const options = { quick: false, sections: SECTIONS, only: null, profile: false }
+  for (const arg of argv) {
+    if (arg === '--') continue
+    if (arg === '--quick') options.quick = true
+    else if (arg === '--profile') options.profile = true
+    else if (arg.startsWith('--sections=')) {
+      options.sections = arg.slice('--sections='.length).split(',')
+      const unknown = options.sections.filter((s) => !SECTIONS.includes(s))
+      if (unknown.length > 0) throw new Error(`unknown section ${unknown[0]} (one of ${SECTIONS.join(', ')})`)
+    } else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length).split(',')
+    else if (arg === '--help' || arg === '-h') options.help = true
+    else throw new Error(`unknown option ${arg} (try --help)`)
+  }
+  options.size = SIZES[options.quick ? 'quick' : 'full']
+  return options
+}
+
+export const USAGE = `pnpm bench [--quick] [--sections=${SECTIONS.join(',')}] [--only=<client,...>] [--profile]
+
+  --quick      CI's smoke run: every code path, few requests; writes bench/results/quick/
+  --sections   run only these sections (writes bench/results/partial/)
+  --only       client section: only these clients and the two baselines (names as in results.json)
+  --profile    client section under node --cpu-prof; prints the hottest functions
+`

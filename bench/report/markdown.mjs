@@ -1,0 +1,277 @@
+// RESULTS.md and its charts, from one run's results.
+import { handlesText, int, fixed, mib, table, times } from './format.mjs'
+import { barChart } from './svg.mjs'
+import { checkTargets } from './targets.mjs'
+
+function machineSection({ machine, versions, load, size, quick, date, durationS }) {
+  const lines = [
+    '## Machine and run',
+    '',
+    table(
+      ['', ''],
+      [
+        ['date', date],
+        ['mode', quick ? '`--quick` (smoke run: few requests, numbers not meaningful)' : 'full'],
+        ['duration', `${Math.round(durationS)} s`],
+        ['CPU', machine.cpu],
+        ['memory', machine.memory],
+        ['OS', machine.os],
+        ['commit', versions.commit],
+        [
+          'concurrency, pool',
+          `${size.concurrency} requests in flight, ${size.connections} connections per pool, for every client and route`,
+        ],
+      ],
+      ['l', 'l'],
+    ),
+    '',
+    'How busy the machine was: CPU time of processes other than the benchmark, averaged over each',
+    `section, in cores (of ${machine.cores}); the benchmark's own processes alongside. Numbers taken while others`,
+    'use the CPU are noisy in req/s; CPU time per request and same-round ratios hold up better.',
+    '',
+    table(
+      ['section', 'seconds', 'other processes (cores)', 'benchmark (cores)', 'load average start → end'],
+      Object.entries(load).map(([section, l]) => [
+        section,
+        fixed(l.seconds, 0),
+        fixed(l.othersCores, 2),
+        fixed(l.ourCores, 2),
+        `${fixed(l.loadStart, 2)} → ${fixed(l.loadEnd, 2)}`,
+      ]),
+      ['l'],
+    ),
+    '',
+    '### Versions',
+    '',
+    table(
+      ['package', 'version'],
+      Object.entries(versions)
+        .filter(([k]) => k !== 'commit')
+        .map(([k, v]) => [k, v]),
+      ['l', 'l'],
+    ),
+  ]
+  return lines.join('\n')
+}
+
+function targetsSection(results) {
+  const rows = checkTargets(results, { times, mib })
+  return [
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured', 'met'],
+      rows.map((r) => [r.target, r.measured, r.met === null ? '–' : r.met ? 'yes' : '**no**']),
+      ['l', 'l', 'l'],
+    ),
+  ].join('\n')
+}
+
+function clientsSection(clients, size, chartPath) {
+  if (clients === undefined) return '## Clients\n\nNot run (`--sections`).'
+  const header = [
+    'client',
+    'req/s',
+    'CPU µs/req',
+    'p50 ms',
+    'p99 ms',
+    'upstream connections',
+    'req/s vs Pool.request',
+    'CPU vs Pool.request',
+    'req/s vs floor',
+    'CPU vs floor',
+    'errors',
+  ]
+  const rows = clients.rows.map((r) => [
+    r.label,
+    int(r.rps),
+    fixed(r.cpuUsPerReq),
+    fixed(r.p50, 2),
+    fixed(r.p99, 2),
+    `${int(r.connections)} (${fixed(r.connectionsPer1k, 1)}/1k req)`,
+    times(r.ratios['undici-request']?.rps),
+    times(r.ratios['undici-request']?.cpu),
+    times(r.ratios['undici-dispatch']?.rps),
+    times(r.ratios['undici-dispatch']?.cpu),
+    r.errors === 0 ? '0' : `${r.errors}: ${r.firstError}`,
+  ])
+  return [
+    '## Clients',
+    '',
+    `![req/s by client](${chartPath})`,
+    '',
+    `${size.rounds} rounds; in each, every client runs for ${size.roundMs} ms (at most ${int(size.maxRequestsPerRun)} requests,`,
+    `${int(size.maxIsolatedPerRun)} for a pool per call) in an order rotated by one each round. Each value is the median over`,
+    'rounds; each ratio is the median of the same-round ratios. CPU is the client process’s user + system time',
+    '(`process.cpuUsage`, every thread) divided by its requests; the upstream runs in another process.',
+    'Upstream connections are those the upstream accepted for the client over the whole run, warm-up included,',
+    'and per 1000 requests in the measured rounds.',
+    '',
+    table(header, rows, ['l']),
+  ].join('\n')
+}
+
+function frameworksSection(frameworks, size, chartPath) {
+  if (frameworks === undefined) return '## Through the frameworks\n\nNot run (`--sections`).'
+  const rows = []
+  const missing = []
+  for (const f of frameworks) {
+    if (f.rows === undefined) {
+      missing.push(`- ${f.label}: left out: ${f.unavailable}`)
+      continue
+    }
+    for (const r of f.rows) {
+      rows.push([
+        f.label,
+        r.label,
+        int(r.rps),
+        fixed(r.cpuUsPerReq),
+        fixed(r.p50, 1),
+        fixed(r.p99, 1),
+        times(r.rpsVsHand),
+        times(r.cpuVsHand),
+        int(r.connections),
+        int(r.failed),
+      ])
+    }
+  }
+  return [
+    '## Through the frameworks',
+    '',
+    rows.length > 0 ? `![req/s by framework](${chartPath})\n` : '',
+    'autocannon (in the parent process) against `GET /proxy` of an app in its own process, which calls the',
+    `upstream once and returns its JSON. ${size.frameworkRounds} rounds of ${size.frameworkSeconds} s per route, order rotated each round;`,
+    'medians, and medians of same-round ratios to the handwritten route. CPU is the app process’s per',
+    'request. Upstream connections: opened during the measured rounds. Failed: non-2xx, errors and timeouts.',
+    '',
+    rows.length > 0
+      ? table(
+          [
+            'framework',
+            'route',
+            'req/s',
+            'app CPU µs/req',
+            'p50 ms',
+            'p99 ms',
+            'req/s vs hand',
+            'CPU vs hand',
+            'upstream conns',
+            'failed',
+          ],
+          rows,
+          ['l', 'l'],
+        )
+      : '',
+    missing.length > 0 ? `\n${missing.join('\n')}` : '',
+  ].join('\n')
+}
+
+function memorySection(memory, size) {
+  if (memory === undefined) return '## Memory and handles\n\nNot run (`--sections`).'
+  const a = memory['mooring-scope']
+  const b = memory['undici-request']
+  const row = (label, f) => [label, f(a), f(b)]
+  return [
+    '## Memory and handles',
+    '',
+    `${int(a.count)} request scopes, each created, used for one request and closed (${size.concurrency} at once), after a`,
+    'warm-up, in a fresh process; the same number of plain undici requests in',
+    'another fresh process is the control (what the runtime grows by anyway). Memory after `gc()` passes.',
+    'Sockets: `process.getActiveResourcesInfo()` (which lists only handles that keep the loop alive: undici',
+    'unrefs idle sockets), and the connections the upstream still sees open after the client closed.',
+    '',
+    table(
+      ['', 'Mooring scopes', 'plain undici (control)'],
+      [
+        row('requests', (m) => int(m.count)),
+        row('errors', (m) => int(m.errors)),
+        row('heap used before → after', (m) => `${mib(m.before.heapUsed)} → ${mib(m.after.heapUsed)}`),
+        row('heap growth', (m) => mib(m.heapGrowth)),
+        row('RSS before → after', (m) => `${mib(m.before.rss)} → ${mib(m.after.rss)}`),
+        row('RSS growth', (m) => mib(m.rssGrowth)),
+        row('in flight at the end', (m) => int(m.inFlightAfter)),
+        row('active handles, client open', (m) => handlesText(m.handlesOpen)),
+        row('active handles after close', (m) => handlesText(m.handlesAfterClose)),
+        row('connections open at the upstream after close', (m) => int(m.upstreamOpenAfterClose)),
+      ],
+      ['l', 'l', 'l'],
+    ),
+  ].join('\n')
+}
+
+function retrySection(retry) {
+  if (retry === undefined) return '## Retry cost\n\nNot run (`--sections`).'
+  if (retry.rows.length < 2) {
+    const why = retry.unavailable.map((c) => `${c.label}: ${c.unavailable}`).join('; ')
+    return `## Retry cost\n\n**Not measured** (slot kept): ${why}`
+  }
+  return [
+    '## Retry cost',
+    '',
+    'The retry layer on a healthy upstream: the app client with `retry: false` against the same with the',
+    'default policy, same rounds as the client table. Ratios are to `retry: false`.',
+    '',
+    table(
+      ['client', 'req/s', 'CPU µs/req', 'p50 ms', 'p99 ms', 'req/s vs retry: false', 'CPU vs retry: false'],
+      retry.rows.map((r) => [
+        r.label,
+        int(r.rps),
+        fixed(r.cpuUsPerReq),
+        fixed(r.p50, 2),
+        fixed(r.p99, 2),
+        times(r.ratios['mooring-retry-off']?.rps),
+        times(r.ratios['mooring-retry-off']?.cpu),
+      ]),
+      ['l'],
+    ),
+  ].join('\n')
+}
+
+export function clientsChart(clients) {
+  return barChart({
+    title: 'Client throughput against a keep-alive upstream on 127.0.0.1',
+    unit: 'requests per second (median)',
+    groups: [
+      {
+        bars: clients.rows.map((r) => ({
+          label: r.label,
+          value: r.rps,
+          highlight: r.name.startsWith('mooring'),
+        })),
+      },
+    ],
+  })
+}
+
+export function frameworksChart(frameworks) {
+  return barChart({
+    title: 'Routes calling the upstream, under autocannon',
+    unit: 'requests per second (median)',
+    seriesColors: true,
+    groups: frameworks
+      .filter((f) => f.rows !== undefined)
+      .map((f) => ({ label: f.label, bars: f.rows.map((r) => ({ label: r.label, value: r.rps })) })),
+  })
+}
+
+/** The whole RESULTS.md. */
+export function renderResults(run) {
+  return [
+    '# Mooring benchmarks',
+    '',
+    `Written by \`pnpm bench\`${run.quick ? ' --quick' : ''}; do not edit by hand. What is measured and how: [README.md](${run.readmePath}).`,
+    '',
+    targetsSection(run.results),
+    '',
+    clientsSection(run.results.clients, run.size, run.charts.clients),
+    '',
+    frameworksSection(run.results.frameworks, run.size, run.charts.frameworks),
+    '',
+    memorySection(run.results.memory, run.size),
+    '',
+    retrySection(run.results.retry),
+    '',
+    machineSection(run),
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,94 @@
+// `pnpm bench [--quick]`: builds what is stale, runs every section against an upstream in its own
+// process, and writes RESULTS.md with its charts. Missed targets are reported, never a failure:
+// CI runs `--quick` to know the harness works, not to judge numbers taken on a shared machine.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { runClientSection } from './clients/section.mjs'
+import { runFrameworkSection } from './frameworks/section.mjs'
+import { parseArgs, SECTIONS, USAGE } from './lib/args.mjs'
+import { ensureBuilt } from './lib/build.mjs'
+import { machine, versions, watchLoad } from './lib/machine.mjs'
+import { summarizeProfiles } from './lib/profile.mjs'
+import { startUpstream } from './lib/upstream.mjs'
+import { runMemorySection } from './memory/section.mjs'
+import { clientsChart, frameworksChart, renderResults } from './report/markdown.mjs'
+import { checkTargets } from './report/targets.mjs'
+import { mib, times } from './report/format.mjs'
+
+const BENCH = fileURLToPath(new URL('./', import.meta.url))
+const log = (line) => process.stderr.write(`${line}\n`)
+
+const options = parseArgs(process.argv.slice(2))
+if (options.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+const { size, quick } = options
+const started = performance.now()
+// Only a full run of everything is RESULTS.md; a quick, partial or profiled one goes aside.
+const partial = options.only !== null || options.profile || options.sections.length < SECTIONS.length
+const official = !quick && !partial
+const outDir = official ? `${BENCH}results/` : `${BENCH}results/${quick ? 'quick' : 'partial'}/`
+const resultsFile = official ? `${BENCH}RESULTS.md` : `${outDir}RESULTS.md`
+const chartPrefix = official ? 'results/' : ''
+const profileDir = options.profile ? `${BENCH}results/profiles/${Date.now()}` : undefined
+mkdirSync(outDir, { recursive: true })
+
+const build = ensureBuilt(log)
+const load = {}
+const results = {}
+const upstream = await startUpstream()
+log(`upstream ${upstream.url} (pid ${upstream.pid})`)
+try {
+  const sections = {
+    clients: () =>
+      runClientSection({
+        set: 'clients',
+        upstream,
+        size,
+        only: options.only,
+        baselines: ['undici-request', 'undici-dispatch'],
+        profileDir,
+        log,
+      }),
+    frameworks: () => runFrameworkSection({ upstream, size, frameworks: null, unbuilt: build.missing, log }),
+    memory: () => runMemorySection({ upstream, size, log }),
+    retry: () =>
+      runClientSection({ set: 'retry', upstream, size, only: null, baselines: ['mooring-retry-off'], log }),
+  }
+  for (const name of options.sections) {
+    if (options.profile && name !== 'clients') continue
+    log(`${name}…`)
+    const watch = watchLoad([upstream.pid])
+    results[name] = await sections[name]()
+    load[name] = watch.stop()
+  }
+} finally {
+  await upstream.close()
+}
+
+const run = {
+  quick,
+  size,
+  results,
+  load,
+  machine: machine(),
+  versions: versions(),
+  date: new Date().toISOString(),
+  durationS: (performance.now() - started) / 1000,
+  readmePath: official ? 'README.md' : '../../README.md',
+  charts: { clients: `${chartPrefix}clients.svg`, frameworks: `${chartPrefix}frameworks.svg` },
+}
+if (Object.keys(build.stale).length > 0) {
+  run.versions.commit += `; built from older sources: ${Object.values(build.stale).join('; ')}`
+}
+if (results.clients) writeFileSync(`${outDir}clients.svg`, clientsChart(results.clients))
+if (results.frameworks) writeFileSync(`${outDir}frameworks.svg`, frameworksChart(results.frameworks))
+writeFileSync(`${outDir}results.json`, `${JSON.stringify(run, null, 2)}\n`)
+writeFileSync(resultsFile, renderResults(run))
+
+for (const t of checkTargets(results, { times, mib })) {
+  log(`${t.met === null ? '–' : t.met ? 'met ' : 'MISS'}  ${t.target}: ${t.measured}`)
+}
+if (profileDir !== undefined) summarizeProfiles(profileDir, log)
+log(`wrote ${resultsFile} in ${Math.round(run.durationS)} s`)
