@@ -12,8 +12,14 @@ const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
  */
 export function isStaleConnectionError(err: unknown): boolean {
   if (!STALE_CODES.has(errorCode(err))) return false
-  const e = err as { socket?: { bytesRead?: number }; bytesRead?: number }
-  return (e.socket?.bytesRead ?? e.bytesRead ?? 0) > 0
+  const e = err as { socket?: { bytesRead?: number }; bytesRead?: number; bytesReadBeforeRequest?: number }
+  const read = e.socket?.bytesRead ?? e.bytesRead ?? 0
+  // Known when the connector saw the request written: a response was read before it and nothing
+  // since. Part of this response having arrived means the server failed mid-answer on a fresh or
+  // busy connection, not that it dropped an idle one.
+  if (e.bytesReadBeforeRequest !== undefined)
+    return e.bytesReadBeforeRequest > 0 && read === e.bytesReadBeforeRequest
+  return read > 0
 }
 
 /**
@@ -26,11 +32,23 @@ export function staleAwareConnector(options: buildConnector.BuildOptions): build
     connect(opts, (...args: [null, Socket] | [Error, null]) => {
       const socket = args[1]
       if (socket != null) {
-        socket.prependListener('error', (error: Error & { bytesRead?: number }) => {
-          if (error !== null && typeof error === 'object' && error.bytesRead === undefined) {
-            error.bytesRead = socket.bytesRead
-          }
-        })
+        // What the socket had read when undici last wrote a request on it: anything read since is
+        // (part of) that request's response. HTTP/2 writes below JS, so there it stays undefined.
+        let readBeforeRequest: number | undefined
+        const write = socket.write
+        socket.write = function (this: Socket, ...args: unknown[]): boolean {
+          readBeforeRequest = this.bytesRead
+          return (write as (...a: unknown[]) => boolean).apply(this, args)
+        } as Socket['write']
+        socket.prependListener(
+          'error',
+          (error: Error & { bytesRead?: number; bytesReadBeforeRequest?: number }) => {
+            if (error !== null && typeof error === 'object' && error.bytesRead === undefined) {
+              error.bytesRead = socket.bytesRead
+              error.bytesReadBeforeRequest = readBeforeRequest
+            }
+          },
+        )
       }
       callback(...args)
     })
