@@ -3,8 +3,9 @@ import { Readable } from 'node:stream'
 import { HttpStatusError, TimeoutError } from '@mooring/core'
 import { FormData as UndiciFormData } from 'undici'
 import { describe, expect, it } from 'vitest'
+import { waitFor } from './support/async.js'
 import { client, upstream } from './support/fixtures.js'
-import { waitFor } from './support/upstream.js'
+import { echo } from './support/upstream.js'
 
 type Echo = { method: string; url: string; headers: Record<string, string | undefined>; body: string }
 
@@ -27,19 +28,7 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     res.end('héllo wörld')
     return
   }
-  const chunks: Buffer[] = []
-  req.on('data', (c: Buffer) => chunks.push(c))
-  req.on('end', () => {
-    res.setHeader('content-type', 'application/json')
-    res.end(
-      JSON.stringify({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      }),
-    )
-  })
+  echo(req, res)
 }
 
 describe('request bodies', () => {

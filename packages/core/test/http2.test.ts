@@ -1,11 +1,11 @@
 import { once } from 'node:events'
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2'
-import type { AddressInfo } from 'node:net'
 import { ClientClosedError } from '@mooring/core'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { sleep, waitFor } from './support/async.js'
 import { client } from './support/fixtures.js'
+import { urlOf } from './support/http.js'
 import { ca, server as serverCert } from './support/tls.js'
-import { sleep, waitFor } from './support/upstream.js'
 
 type Echo = { httpVersion: string; method: string; path: string; body: string; session: number }
 
@@ -59,13 +59,12 @@ async function h2Upstream(): Promise<H2Upstream> {
     if (socket.alpnProtocol !== 'h2') upstream.http1++
   })
   server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
+  upstream.url = await urlOf(server, 'https')
   onTestFinished(async () => {
     for (const session of sessions) session.destroy()
     server.close()
     await once(server, 'close')
   })
-  upstream.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
   return upstream
 }
 

@@ -3,7 +3,7 @@ import { AbortError, ClientClosedError, ConfigError, createClient } from '@moori
 import { Agent, type Dispatcher } from 'undici'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { client, upstream } from './support/fixtures.js'
-import { sleep, waitFor } from './support/upstream.js'
+import { sleep, waitFor } from './support/async.js'
 
 const isClosed = (d: Dispatcher): boolean => (d as Agent).closed
 

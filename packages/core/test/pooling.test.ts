@@ -1,7 +1,7 @@
 import { Pool } from 'undici'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { client, upstream } from './support/fixtures.js'
-import { sleep } from './support/upstream.js'
+import { sleep } from './support/async.js'
 
 describe('connection pooling', () => {
   it('100 sequential calls reuse pooled connections, as a plain undici Pool does', async () => {

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createClient, type MooringClient, TimeoutError } from '../src/index.js'
-import { startUpstream, type Upstream } from './support/upstream.js'
-
-let upstream: Upstream | undefined
-let client: MooringClient | undefined
-
-afterEach(async () => {
-  await client?.close({ drainTimeout: 0 })
-  await upstream?.close()
-  client = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { TimeoutError } from '../src/index.js'
+import * as fixture from './support/fixtures.js'
 
 describe('scopes pay only for what they use', () => {
   it('an isolated scope opens its pool on its first request, not before', async () => {
-    upstream = await startUpstream()
-    client = createClient({ baseUrl: upstream.url })
+    const upstream = await fixture.upstream()
+    const client = fixture.client({ baseUrl: upstream.url })
     const idle = client.scope({ pool: 'isolated' })
     await idle.close()
     const busy = client.scope({ pool: 'isolated' })
@@ -28,8 +19,8 @@ describe('scopes pay only for what they use', () => {
   })
 
   it('a deadline that ends a call early is reported with the budget it really had', async () => {
-    upstream = await startUpstream(() => {})
-    client = createClient({ baseUrl: upstream.url })
+    const upstream = await fixture.upstream(() => {})
+    const client = fixture.client({ baseUrl: upstream.url })
     const scope = client.scope({ deadline: Date.now() + 200 })
     const error = await scope.get('/slow').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TimeoutError)

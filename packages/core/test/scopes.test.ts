@@ -3,7 +3,7 @@ import { AbortError, ClientClosedError, type MooringResponse, TimeoutError } fro
 import type { Agent, Dispatcher } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { client, upstream } from './support/fixtures.js'
-import { sleep, waitFor } from './support/upstream.js'
+import { sleep, waitFor } from './support/async.js'
 
 /** undici's Agent reports whether it was closed; the Dispatcher interface does not say so. */
 const agent = (d: Dispatcher): Agent => d as Agent

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createClient, type MooringClient, TimeoutError } from '../src/index.js'
-import { startUpstream, type Upstream } from './support/upstream.js'
-
-let upstream: Upstream | undefined
-let client: MooringClient | undefined
-
-afterEach(async () => {
-  await client?.close({ drainTimeout: 0 })
-  await upstream?.close()
-  client = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { TimeoutError } from '../src/index.js'
+import * as fixture from './support/fixtures.js'
 
 describe('headers and body timeouts are kept to the sweeper tick, not undici’s one-second clock', () => {
   it('a 150 ms headers timeout fires well before a 900 ms response', async () => {
-    upstream = await startUpstream((_req, res) => {
+    const upstream = await fixture.upstream((_req, res) => {
       setTimeout(() => res.end('late'), 900).unref()
     })
-    client = createClient({ baseUrl: upstream.url, retry: false })
+    const client = fixture.client({ baseUrl: upstream.url, retry: false })
     const started = performance.now()
     const error = await client.get('/slow', { timeout: { headers: 150 } }).catch((e: unknown) => e)
     const elapsed = performance.now() - started
@@ -27,7 +18,7 @@ describe('headers and body timeouts are kept to the sweeper tick, not undici’s
   })
 
   it('a 150 ms body-idle timeout fires when the body stalls, not while chunks keep coming', async () => {
-    upstream = await startUpstream((req, res) => {
+    const upstream = await fixture.upstream((req, res) => {
       res.writeHead(200)
       let sent = 0
       const timer = setInterval(() => {
@@ -40,7 +31,7 @@ describe('headers and body timeouts are kept to the sweeper tick, not undici’s
       }, 50)
       res.on('close', () => clearInterval(timer))
     })
-    client = createClient({ baseUrl: upstream.url, retry: false, timeout: { body: 150 } })
+    const client = fixture.client({ baseUrl: upstream.url, retry: false, timeout: { body: 150 } })
     expect(await (await client.get('/steady')).text()).toBe('x'.repeat(12))
     const res = await client.get('/stall')
     const error = await res.text().catch((e: unknown) => e)
@@ -50,12 +41,12 @@ describe('headers and body timeouts are kept to the sweeper tick, not undici’s
 
   it('a headers timeout is retried only when the policy names it', async () => {
     let calls = 0
-    upstream = await startUpstream((_req, res) => {
+    const upstream = await fixture.upstream((_req, res) => {
       calls++
       if (calls === 1) setTimeout(() => res.end('late'), 800).unref()
       else res.end('fast')
     })
-    client = createClient({ baseUrl: upstream.url })
+    const client = fixture.client({ baseUrl: upstream.url })
     await expect(client.get('/x', { timeout: { headers: 100 } })).rejects.toMatchObject({ phase: 'headers' })
     calls = 0
     const res = await client.get('/x', {

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import { TimeoutError, type TimeoutPhase } from '@mooring/core'
 import { describe, expect, it } from 'vitest'
 import { fixtures } from './support/fixtures.js'
-import { sleep, waitFor } from './support/upstream.js'
+import { sleep, waitFor } from './support/async.js'
 
 /** Runs `fn`, expects a TimeoutError of `phase`, and returns it with how long it took. */
 async function expectTimeout(

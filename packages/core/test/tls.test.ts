@@ -1,10 +1,10 @@
 import { once } from 'node:events'
 import { createServer, type Server, type ServerOptions } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { ConnectionError, type TlsOptions } from '@mooring/core'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { client } from './support/fixtures.js'
+import { urlOf } from './support/http.js'
 import { ca, client as clientCert, expired, type KeyPair, server, wrongHost } from './support/tls.js'
 
 /** An https server on 127.0.0.1 that answers with the client certificate's CN, if any. */
@@ -14,13 +14,13 @@ async function httpsUpstream(pair: KeyPair, options: ServerOptions = {}): Promis
     res.end(peer?.subject?.CN ?? 'anonymous')
   })
   s.listen(0, '127.0.0.1')
-  await once(s, 'listening')
+  const url = await urlOf(s, 'https')
   onTestFinished(async () => {
     s.closeAllConnections()
     s.close()
     await once(s, 'close')
   })
-  return `https://127.0.0.1:${(s.address() as AddressInfo).port}`
+  return url
 }
 
 async function get(url: string, tls?: TlsOptions): Promise<string> {

@@ -18,7 +18,8 @@ import {
   mockTransport,
   TimeoutError,
 } from '../src/index.js'
-import { sleep, startUpstream, waitFor } from './support/upstream.js'
+import { deferred, sleep, waitFor } from './support/async.js'
+import { startUpstream } from './support/upstream.js'
 
 const BASE = 'http://in-process.test'
 
@@ -44,15 +45,6 @@ function clientOf(transport: Dispatcher): MooringClient {
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()))
 })
-
-/** A promise and its resolver, for a test to step an app along. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
-}
 
 describe('the socket check', () => {
   it('sees a real connection, so its silence elsewhere means something', async () => {

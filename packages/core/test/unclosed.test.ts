@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm'
 import { createClient, type MooringClient } from '@mooring/core'
 import type { Dispatcher } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep } from './support/upstream.js'
+import { sleep } from './support/async.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void

@@ -1,25 +1,14 @@
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Upstream, startUpstream } from '../../core/test/support/upstream.js'
-import { type ExpressMooring, mooring } from '../src/index.js'
-import { inBatches, type Served, serve } from './serve.js'
-
-let upstream: Upstream | undefined
-let served: Served | undefined
-let http: ExpressMooring | undefined
-
-afterEach(async () => {
-  await served?.close()
-  await http?.close()
-  await upstream?.close()
-  served = http = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { deferred, inBatches } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { fetchJson } from '../../core/test/support/http.js'
+import { register, serve } from './support/serve.js'
 
 describe("scope: 'app'", () => {
   it('serves 200 requests over no more upstream connections than limits.connections, and closes with the server', async () => {
-    upstream = await startUpstream()
-    const registration = mooring({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } })
-    http = registration
+    const upstream = await fixture.upstream()
+    const registration = register({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } })
     const app = express()
     app.use(registration.middleware)
     app.get('/relay/:i', async (req, res) => {
@@ -30,14 +19,13 @@ describe("scope: 'app'", () => {
         appClient: req.http === registration.client && res.locals.http === registration.client,
       })
     })
-    served = await serve(app)
+    const served = await serve(app)
     registration.closeWith(served.server)
     const base = served.url
 
-    const results = await inBatches(200, 20, async (i) => {
-      const res = await fetch(`${base}/relay/${i}`)
-      return { status: res.status, body: (await res.json()) as { url: string; appClient: boolean } }
-    })
+    const results = await inBatches(200, 20, (i) =>
+      fetchJson<{ url: string; appClient: boolean }>(`${base}/relay/${i}`),
+    )
 
     results.forEach((result, i) => {
       expect(result).toEqual({ status: 200, body: { url: `/item/${i}`, appClient: true } })
@@ -56,27 +44,23 @@ describe("scope: 'app'", () => {
   })
 
   it('lets a request in flight at shutdown finish before the client closes', async () => {
-    let reached: () => void = () => {}
-    const upstreamReached = new Promise<void>((resolve) => {
-      reached = resolve
-    })
+    const upstreamReached = deferred()
     let release: () => void = () => {}
-    upstream = await startUpstream((_req, res) => {
+    const upstream = await fixture.upstream((_req, res) => {
       release = () => res.end('late but whole')
-      reached()
+      upstreamReached.resolve()
     })
-    const registration = mooring({ scope: 'app', baseUrl: upstream.url })
-    http = registration
+    const registration = register({ scope: 'app', baseUrl: upstream.url })
     const app = express()
     app.use(registration.middleware)
     app.get('/slow', async (req, res) => {
       res.send(await (await req.http.get('/slow')).text())
     })
-    served = await serve(app)
+    const served = await serve(app)
     registration.closeWith(served.server)
 
     const inFlight = fetch(`${served.url}/slow`)
-    await upstreamReached
+    await upstreamReached.promise
     const closing = served.close()
     // The server stopped accepting, but its request is still in flight: the client must stay open.
     await new Promise((r) => setTimeout(r, 50))

@@ -1,25 +1,13 @@
-import { appTransport, createClient, type MooringClient } from '@mooring/core'
+import { appTransport } from '@mooring/core'
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type ExpressMooring, mooring } from '../src/index.js'
-import { type HangingUpstream, startHangingUpstream, within } from './hanging-upstream.js'
-import { until } from './serve.js'
-
-let upstream: HangingUpstream | undefined
-let http: ExpressMooring | undefined
-let caller: MooringClient | undefined
-
-afterEach(async () => {
-  await caller?.close()
-  await http?.close()
-  await upstream?.close()
-  caller = http = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { waitFor, within } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { register } from './support/serve.js'
 
 async function inProcessApp() {
-  upstream = await startHangingUpstream()
-  const registration = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
-  http = registration
+  const upstream = await fixture.hanging()
+  const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
   const app = express()
   app.use(registration.middleware)
   app.get('/profile', async (req, res) => {
@@ -32,7 +20,7 @@ async function inProcessApp() {
     res.send(await (await req.http.get('/hang/in-process')).text())
   })
   // Never listened on: the caller reaches it through appTransport, with no socket between them.
-  caller = createClient({ baseUrl: 'http://app.test', transport: appTransport(app) })
+  const caller = fixture.client({ baseUrl: 'http://app.test', transport: appTransport(app) })
   return { registration, caller, upstream }
 }
 
@@ -45,7 +33,7 @@ describe('in process, through core appTransport', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ forwarded: 'in-process-1', scoped: true })
     expect(upstream.requests.map((r) => r.headers['x-request-id'])).toEqual(['in-process-1'])
-    await until(() => registration.stats().scopesClosed === 1, 'the scope closed')
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope closed')
     expect(registration.stats().scopesOpened).toBe(1)
   })
 
@@ -58,7 +46,7 @@ describe('in process, through core appTransport', () => {
     abort.abort()
 
     expect(await pending).toMatchObject({ name: 'AbortError' })
-    await within(1_000, 'the upstream connection closed', upstream.hung[0].connectionClosed)
-    await until(() => registration.stats().scopesClosed === 1, 'the scope closed')
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the upstream connection to close')
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope closed')
   })
 })

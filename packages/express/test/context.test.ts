@@ -1,21 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TimeoutError } from '@mooring/core'
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type ExpressMooring, mooring } from '../src/index.js'
-import { type HangingUpstream, startHangingUpstream } from './hanging-upstream.js'
-import { type Served, serve } from './serve.js'
-
-let upstream: HangingUpstream | undefined
-let served: Served | undefined
-let http: ExpressMooring | undefined
-
-afterEach(async () => {
-  await served?.close()
-  await http?.close()
-  await upstream?.close()
-  served = http = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { register, serve } from './support/serve.js'
 
 interface Echo {
   url: string
@@ -24,9 +12,8 @@ interface Echo {
 
 describe('propagate and current()', () => {
   it('sends the inbound x-request-id from a service that has no req, each request with its own', async () => {
-    upstream = await startHangingUpstream()
-    const registration = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
-    http = registration
+    const upstream = await fixture.hanging()
+    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
     // A service function: it knows the registration, not the request.
     const loadProfile = async (): Promise<Echo> => (await registration.current().get('/profile')).json<Echo>()
     const app = express()
@@ -37,7 +24,7 @@ describe('propagate and current()', () => {
       const profile = await loadProfile()
       res.json({ forwarded: profile.headers['x-request-id'], current: registration.current() === req.http })
     })
-    served = await serve(app)
+    const served = await serve(app)
     const base = served.url
 
     const ids = Array.from({ length: 10 }, (_, i) => `req-${i}`)
@@ -57,9 +44,8 @@ describe('propagate and current()', () => {
 
 describe('deadline', () => {
   it('fails a call to a slow upstream with a total TimeoutError after about the deadline', async () => {
-    upstream = await startHangingUpstream()
-    const registration = mooring({ baseUrl: upstream.url, deadline: 300 })
-    http = registration
+    const upstream = await fixture.hanging()
+    const registration = register({ baseUrl: upstream.url, deadline: 300 })
     const app = express()
     app.use(registration.middleware)
     app.get('/slow', async (req, res) => {
@@ -75,7 +61,7 @@ describe('deadline', () => {
         })
       }
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     const body = await (await fetch(`${served.url}/slow`)).json()
 
@@ -85,9 +71,8 @@ describe('deadline', () => {
   })
 
   it('gives a call only the time the inbound request has left', async () => {
-    upstream = await startHangingUpstream()
-    const registration = mooring({ baseUrl: upstream.url, deadline: 1_000 })
-    http = registration
+    const upstream = await fixture.hanging()
+    const registration = register({ baseUrl: upstream.url, deadline: 1_000 })
     const app = express()
     app.use(registration.middleware)
     app.get('/late', async (req, res) => {
@@ -102,7 +87,7 @@ describe('deadline', () => {
         })
       }
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     const body = await (await fetch(`${served.url}/late`)).json()
 

@@ -1,29 +1,17 @@
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { type ExpressMooring, mooring } from '../src/index.js'
-import { inBatches, type Served, serve, until } from './serve.js'
-
-let upstream: Upstream | undefined
-let served: Served | undefined
-let http: ExpressMooring | undefined
-
-afterEach(async () => {
-  await served?.close()
-  await http?.close()
-  await upstream?.close()
-  served = http = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { inBatches, waitFor } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { register, serve } from './support/serve.js'
 
 describe("pool: 'isolated'", () => {
   it("gives each request a pool of its own and closes it at teardown, while the app's pool stays open", async () => {
-    upstream = await startUpstream()
-    const registration = mooring({
+    const upstream = await fixture.upstream()
+    const registration = register({
       baseUrl: upstream.url,
       pool: 'isolated',
       requestLimits: { connections: 1 },
     })
-    http = registration
     const app = express()
     app.use(registration.middleware)
     app.get('/twice', async (req, res) => {
@@ -32,7 +20,7 @@ describe("pool: 'isolated'", () => {
       await (await req.http.get('/second')).dump()
       res.json({ ownPool: req.http.dispatcher !== registration.client.dispatcher })
     })
-    served = await serve(app)
+    const served = await serve(app)
     const base = served.url
 
     const results = await inBatches(10, 5, async () => (await fetch(`${base}/twice`)).json())
@@ -42,7 +30,7 @@ describe("pool: 'isolated'", () => {
     expect(upstream.connections).toBe(10)
     // Keep-alive would hold these for seconds: they close now only because each pool was closed.
     await upstream.waitForOpen(0)
-    await until(() => registration.stats().scopesClosed === 10, 'ten scopes closed')
+    await waitFor(() => registration.stats().scopesClosed === 10, 'ten scopes closed')
     expect(registration.stats().scopesOpened).toBe(10)
     expect(registration.client.closed).toBe(false)
     expect(registration.client.stats().origins[upstream.url]?.open ?? 0).toBe(0)

@@ -1,34 +1,10 @@
 import { ClientClosedError, ConfigError, createClient, type MooringClient, MooringError } from '@mooring/core'
 import express, { type ErrorRequestHandler } from 'express'
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { type ExpressMooring, mooring } from '../src/index.js'
-import { type Served, serve, until } from './serve.js'
-
-const upstreams: Upstream[] = []
-const registrations: ExpressMooring<string>[] = []
-let served: Served | undefined
-
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await Promise.all(registrations.splice(0).map((r) => r.close()))
-  await Promise.all(upstreams.splice(0).map((u) => u.close()))
-})
-
-async function upstream(): Promise<Upstream> {
-  const started = await startUpstream()
-  upstreams.push(started)
-  return started
-}
-
-function register<const Name extends string = 'http'>(
-  options: Parameters<typeof mooring<Name>>[0],
-): ExpressMooring<Name> {
-  const registration = mooring<Name>(options)
-  registrations.push(registration)
-  return registration
-}
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { waitFor } from '../../core/test/support/async.js'
+import { upstream } from '../../core/test/support/fixtures.js'
+import { mooring } from '../src/index.js'
+import { register, serve } from './support/serve.js'
 
 const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
   res.status(500).json({ name: err.name, code: err.code })
@@ -65,7 +41,7 @@ describe('several registrations', () => {
         noDefault: !('http' in req),
       })
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     const body = await (await fetch(`${served.url}/dashboard`)).json()
 
@@ -79,7 +55,7 @@ describe('several registrations', () => {
     })
     expect(billingApi.requests.map((r) => r.url)).toEqual(['/invoices'])
     expect(usersApi.requests.map((r) => r.url)).toEqual(['/me'])
-    await until(() => billing.stats().scopesClosed === 1, 'the billing scope closed')
+    await waitFor(() => billing.stats().scopesClosed === 1, 'the billing scope closed')
     expect(users.stats().scopesOpened).toBe(0)
   })
 
@@ -93,14 +69,14 @@ describe('several registrations', () => {
       res.send('unreachable')
     })
     app.use(reportError)
-    served = await serve(app)
+    const served = await serve(app)
 
     const res = await fetch(served.url)
 
     expect(res.status).toBe(500)
     expect(await res.json()).toEqual({ name: 'MooringError', code: 'MOORING_NAME_TAKEN' })
     expect(second.stats().scopesOpened).toBe(0)
-    await until(() => first.stats().scopesClosed === 1, 'the first scope closed')
+    await waitFor(() => first.stats().scopesClosed === 1, 'the first scope closed')
   })
 
   it('opens one scope for a request that meets the same middleware twice', async () => {
@@ -117,10 +93,10 @@ describe('several registrations', () => {
       res.json({ same: req.http === http.current() })
     })
     app.use(http.middleware, router)
-    served = await serve(app)
+    const served = await serve(app)
 
     expect(await (await fetch(served.url)).json()).toEqual({ same: true })
-    await until(() => http.stats().scopesClosed === 1, 'the scope closed')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope closed')
     expect(http.stats().scopesOpened).toBe(1)
   })
 })
@@ -153,7 +129,7 @@ describe('registration', () => {
         url: (await (await req.http.get('/given')).json<{ url: string }>()).url,
       })
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     expect(await (await fetch(served.url)).json()).toEqual({ given: true, url: '/given' })
     await http.close()
@@ -173,7 +149,7 @@ describe('registration', () => {
       res.send('unreachable')
     })
     app.use(reportError)
-    served = await serve(app)
+    const served = await serve(app)
     await http.close()
 
     const res = await fetch(served.url)
@@ -194,7 +170,7 @@ describe('registration', () => {
         res.json({ error: err instanceof MooringError ? err.code : null, message: (err as Error).message })
       }
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     const body = await (await fetch(served.url)).json()
 

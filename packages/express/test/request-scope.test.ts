@@ -1,20 +1,13 @@
 import { AbortError, type MooringClient, MooringError } from '@mooring/core'
 import express, { type ErrorRequestHandler } from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { DownstreamClosedError, type ExpressMooring, mooring } from '../src/index.js'
-import { type HangingUpstream, startHangingUpstream, within } from './hanging-upstream.js'
-import { inBatches, type Served, serve, until } from './serve.js'
+import { describe, expect, it } from 'vitest'
+import { deferred, inBatches, waitFor, within } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import type { HangingUpstream } from '../../core/test/support/upstream.js'
+import { DownstreamClosedError, type ExpressMooring } from '../src/index.js'
+import { register, serve } from './support/serve.js'
 
 let upstream: HangingUpstream
-let served: Served | undefined
-let http: ExpressMooring | undefined
-
-afterEach(async () => {
-  await served?.close()
-  await http?.close()
-  await upstream?.close()
-  served = http = undefined
-})
 
 /** Answers a failed route with the error's class, so tests see what the handler saw. */
 const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -22,14 +15,13 @@ const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
 }
 
 async function start(setup: (app: express.Express, registration: ExpressMooring) => void) {
-  upstream = await startHangingUpstream()
-  const registration = mooring({ baseUrl: upstream.url, limits: { connections: 4 } })
-  http = registration
+  upstream = await fixture.hanging()
+  const registration = register({ baseUrl: upstream.url, limits: { connections: 4 } })
   const app = express()
   app.use(registration.middleware)
   setup(app, registration)
   app.use(reportError)
-  served = await serve(app)
+  const served = await serve(app)
   return { registration, url: served.url }
 }
 
@@ -58,7 +50,7 @@ describe("scope: 'request' over the shared pool", () => {
     expect(upstream.connections).toBeGreaterThan(0)
     expect(upstream.connections).toBeLessThanOrEqual(4)
     expect(new Set(clients).size).toBe(200)
-    await until(bothClosed(registration, 200), '200 scopes opened and closed')
+    await waitFor(bothClosed(registration, 200), '200 scopes opened and closed')
     expect(clients.every((client) => client.closed)).toBe(true)
     expect(registration.client.closed).toBe(false)
   })
@@ -87,9 +79,9 @@ describe("scope: 'request' over the shared pool", () => {
     expect(rejected.status).toBe(500)
     expect(await rejected.json()).toEqual({ error: 'Error' })
 
-    await until(bothClosed(registration, 2), 'both scopes closed')
+    await waitFor(bothClosed(registration, 2), 'both scopes closed')
     expect(clients.map((client) => client.closed)).toEqual([true, true])
-    await within(1_000, 'the left-behind upstream call aborted', upstream.hung[0].connectionClosed)
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the left-behind upstream call to abort')
     expect(registration.stats().inFlight).toBe(0)
   })
 
@@ -115,12 +107,12 @@ describe("scope: 'request' over the shared pool", () => {
     const res = await fetch(`${url}/slow`)
     expect(res.status).toBe(503)
     await within(
-      1_000,
-      'the upstream call aborted',
       upstream.hungCount(1).then(() => upstream.hung[0].connectionClosed),
+      1_000,
+      'the upstream call to abort',
     )
-    await until(bothClosed(registration, 1), 'the scope closed')
-    await until(() => seen !== undefined, 'the handler to see its call fail')
+    await waitFor(bothClosed(registration, 1), 'the scope closed')
+    await waitFor(() => seen !== undefined, 'the handler to see its call fail')
     expect(seen).toBeInstanceOf(AbortError)
   })
 
@@ -142,29 +134,25 @@ describe("scope: 'request' over the shared pool", () => {
     downstream.abort()
     expect(await pending).toMatchObject({ name: 'AbortError' })
 
-    await within(1_000, 'the upstream connection closed', upstream.hung[0].connectionClosed)
-    await until(() => seen !== undefined, 'the handler to see its call fail')
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the upstream connection to close')
+    await waitFor(() => seen !== undefined, 'the handler to see its call fail')
     expect(seen).toBeInstanceOf(AbortError)
     expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosedError)
-    await until(bothClosed(registration, 1), 'the scope closed')
+    await waitFor(bothClosed(registration, 1), 'the scope closed')
     expect(registration.stats().inFlight).toBe(0)
   })
 
   it('gives a request whose connection dropped before the middleware ran an aborted client, already closed', async () => {
-    let arrived: () => void = () => {}
-    const arrival = new Promise<void>((resolve) => {
-      arrived = resolve
-    })
+    const arrival = deferred()
     let seen: unknown
     let closedOnEntry: boolean | undefined
-    upstream = await startHangingUpstream()
-    const registration = mooring({ baseUrl: upstream.url })
-    http = registration
+    upstream = await fixture.hanging()
+    const registration = register({ baseUrl: upstream.url })
     const app = express()
     // A slow middleware in front (auth, a body parser): the client gives up while it works.
     app.use((_req, res, next) => {
       res.once('close', () => next())
-      arrived()
+      arrival.resolve()
     })
     app.use(registration.middleware)
     app.get('/late', async (req) => {
@@ -175,15 +163,15 @@ describe("scope: 'request' over the shared pool", () => {
         seen = err
       }
     })
-    served = await serve(app)
+    const served = await serve(app)
 
     const downstream = new AbortController()
     const pending = fetch(`${served.url}/late`, { signal: downstream.signal }).catch((err: unknown) => err)
-    await arrival
+    await arrival.promise
     downstream.abort()
     await pending
 
-    await until(() => seen !== undefined, 'the handler to see its call refused')
+    await waitFor(() => seen !== undefined, 'the handler to see its call refused')
     expect(closedOnEntry).toBe(true)
     expect(seen).toBeInstanceOf(AbortError)
     expect((seen as MooringError).cause).toBeInstanceOf(DownstreamClosedError)

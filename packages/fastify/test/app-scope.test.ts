@@ -1,22 +1,15 @@
 import type { MooringClient } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, inBatches, listen, send, waitFor } from './support/http.js'
-
-let upstream: Upstream
-let app: FastifyInstance
-
-afterEach(async () => {
-  await app?.close()
-  await upstream?.close()
-})
+import { describe, expect, it } from 'vitest'
+import { inBatches, sleep, waitFor } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { getJson, send } from '../../core/test/support/http.js'
+import { fastify, listen } from './support/http.js'
 
 describe("scope: 'app'", () => {
   it('shares one pool across 200 requests and closes it when the app closes', async () => {
-    upstream = await startUpstream()
-    app = Fastify()
+    const upstream = await fixture.upstream()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url, scope: 'app', limits: { connections: 4 } })
     app.get('/proxy/:i', async (request) => {
       const res = await request.http.get(`/item/${(request.params as { i: string }).i}`)
@@ -46,12 +39,12 @@ describe("scope: 'app'", () => {
 
   it('lets an in-flight request finish before closing the client at shutdown', async () => {
     let upstreamGotRequest = false
-    upstream = await startUpstream(async (_req, res) => {
+    const upstream = await fixture.upstream(async (_req, res) => {
       upstreamGotRequest = true
       await sleep(200)
       res.end('late but whole')
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url, scope: 'app' })
     app.get('/slow', async (request) => (await request.http.get('/slow')).text())
     const base = await listen(app)
@@ -67,10 +60,10 @@ describe("scope: 'app'", () => {
   })
 
   it('does not close a client it was given', async () => {
-    upstream = await startUpstream()
+    const upstream = await fixture.upstream()
     const { createClient } = await import('@mooring/core')
     const given = createClient({ baseUrl: upstream.url })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { client: given, scope: 'app' })
     app.get('/', async (request) => (await request.http.get('/given')).json())
     const base = await listen(app)

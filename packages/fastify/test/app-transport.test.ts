@@ -1,24 +1,20 @@
 import { Socket } from 'node:net'
-import { AbortError, appTransport, createClient, type MooringClient, mockTransport } from '@mooring/core'
+import { AbortError, appTransport, mockTransport } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { waitFor } from './support/http.js'
+import { waitFor } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { fastify } from './support/http.js'
 
-let app: FastifyInstance
-let client: MooringClient
-
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks()
-  await client?.close()
-  await app?.close()
 })
 
 describe('in process, through appTransport', () => {
   it('serves the app with no socket: request scopes, propagation and teardown all hold', async () => {
     const connect = vi.spyOn(Socket.prototype, 'connect')
     const upstream = mockTransport((request) => ({ json: { path: new URL(request.url).pathname } }))
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, {
       baseUrl: 'http://users.internal',
       transport: upstream,
@@ -29,7 +25,7 @@ describe('in process, through appTransport', () => {
       user: await lookUp((request.params as { id: string }).id),
       scoped: request.http !== app.http,
     }))
-    client = createClient({ baseUrl: 'http://in-process.test', transport: appTransport(app) })
+    const client = fixture.client({ baseUrl: 'http://in-process.test', transport: appTransport(app) })
 
     for (let i = 0; i < 5; i++) {
       const res = await client.get(`/users/${i}`, { headers: { 'x-request-id': `req-${i}` } })
@@ -54,7 +50,7 @@ describe('in process, through appTransport', () => {
       await new Promise((resolve) => setTimeout(resolve, 5_000).unref())
       return { body: 'too late' }
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: 'http://slow.internal', transport: upstream })
     let failure: unknown
     app.get('/slow', async (request) => {
@@ -65,7 +61,7 @@ describe('in process, through appTransport', () => {
         throw err
       }
     })
-    client = createClient({ baseUrl: 'http://in-process.test', transport: appTransport(app) })
+    const client = fixture.client({ baseUrl: 'http://in-process.test', transport: appTransport(app) })
 
     const caller = new AbortController()
     const pending = client.get('/slow', { signal: caller.signal }).catch((err: unknown) => err)

@@ -1,17 +1,11 @@
 import { type MooringClient, TimeoutError } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, inBatches, listen, send } from './support/http.js'
-
-let upstream: Upstream
-let app: FastifyInstance
-
-afterEach(async () => {
-  await app?.close()
-  await upstream?.close()
-})
+import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
+import { inBatches, sleep } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { getJson, send } from '../../core/test/support/http.js'
+import { fastify, listen } from './support/http.js'
 
 /** A service: it has the app, not the request, and still sends with the request's client. */
 function userService(fastify: FastifyInstance) {
@@ -25,8 +19,8 @@ function userService(fastify: FastifyInstance) {
 
 describe('propagate and the context accessor', () => {
   it('copies the inbound x-request-id onto calls made by a service with no request in hand', async () => {
-    upstream = await startUpstream()
-    app = Fastify()
+    const upstream = await fixture.upstream()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url, propagate: ['x-request-id'] })
     const users = userService(app)
     app.get('/users/:id', async (request) => {
@@ -62,8 +56,8 @@ describe('propagate and the context accessor', () => {
   })
 
   it("is the request's client inside a request and the app client outside one", async () => {
-    upstream = await startUpstream()
-    app = Fastify()
+    const upstream = await fixture.upstream()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url })
     let inside: MooringClient | undefined
     let requestClient: MooringClient | undefined
@@ -86,11 +80,11 @@ describe('propagate and the context accessor', () => {
 
 describe('deadline', () => {
   it('fails a slow upstream call with a total TimeoutError when the inbound budget runs out', async () => {
-    upstream = await startUpstream(async (_req, res) => {
+    const upstream = await fixture.upstream(async (_req, res) => {
       await sleep(3_000)
       res.end('too late')
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url, deadline: 300 })
     app.get('/slow', async (request) => {
       const started = performance.now()

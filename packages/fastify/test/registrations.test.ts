@@ -1,9 +1,10 @@
 import { ConfigError, type MooringClient } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, listen } from './support/http.js'
+import Fastify from 'fastify'
+import { describe, expect, it } from 'vitest'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { getJson } from '../../core/test/support/http.js'
+import { fastify, listen } from './support/http.js'
 
 // How an app types a registration with a name of its own.
 declare module 'fastify' {
@@ -17,20 +18,10 @@ declare module 'fastify' {
   }
 }
 
-let upstreams: Upstream[] = []
-let app: FastifyInstance
-
-afterEach(async () => {
-  await app?.close()
-  await Promise.all(upstreams.map((u) => u.close()))
-  upstreams = []
-})
-
 describe('several registrations', () => {
   it('reach two upstreams side by side under two names', async () => {
-    const [usersApi, billingApi] = await Promise.all([startUpstream(), startUpstream()])
-    upstreams = [usersApi, billingApi]
-    app = Fastify()
+    const [usersApi, billingApi] = await Promise.all([fixture.upstream(), fixture.upstream()])
+    const app = fastify()
     await app.register(mooring, { name: 'users', baseUrl: usersApi.url, propagate: ['x-request-id'] })
     await app.register(mooring, { name: 'billing', baseUrl: billingApi.url, scope: 'app' })
     app.get('/account/:id', async (request) => {
@@ -73,9 +64,8 @@ describe('several registrations', () => {
   })
 
   it('gives an encapsulated context its own accessor over its parent’s', async () => {
-    const [rootApi, childApi] = await Promise.all([startUpstream(), startUpstream()])
-    upstreams = [rootApi, childApi]
-    app = Fastify()
+    const [rootApi, childApi] = await Promise.all([fixture.upstream(), fixture.upstream()])
+    const app = fastify()
     await app.register(mooring, { baseUrl: rootApi.url })
     let childSees: string[] = []
     await app.register(async (child) => {
@@ -103,7 +93,7 @@ describe('several registrations', () => {
 
 describe('registration errors', () => {
   it('rejects a name already taken, and a wrong option, with a ConfigError at startup', async () => {
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: 'http://127.0.0.1:9' })
     await expect(app.register(mooring, { baseUrl: 'http://127.0.0.1:9' })).rejects.toMatchObject({
       name: 'ConfigError',

@@ -1,23 +1,16 @@
 import type { IncomingMessage } from 'node:http'
 import { AbortError, type MooringClient } from '@mooring/core'
 import { DownstreamClosedError, mooring } from '@mooring/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, inBatches, listen, send, waitFor } from './support/http.js'
-
-let upstream: Upstream
-let app: FastifyInstance
-
-afterEach(async () => {
-  await app?.close()
-  await upstream?.close()
-})
+import { describe, expect, it } from 'vitest'
+import { inBatches, waitFor } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { getJson, send } from '../../core/test/support/http.js'
+import { fastify, listen } from './support/http.js'
 
 describe("scope: 'request' over the shared pool", () => {
   it('gives each request its own client over one pool, closed at teardown', async () => {
-    upstream = await startUpstream()
-    app = Fastify()
+    const upstream = await fixture.upstream()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url, limits: { connections: 4 } })
     const seen: MooringClient[] = []
     app.get('/proxy/:i', async (request) => {
@@ -48,11 +41,11 @@ describe("scope: 'request' over the shared pool", () => {
 
   it('closes the scope when the handler throws, and aborts what it left in flight', async () => {
     const abandoned: IncomingMessage[] = []
-    upstream = await startUpstream((req) => {
+    const upstream = await fixture.upstream((req) => {
       // Never answers: the call is still in flight when the handler fails.
       abandoned.push(req)
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url })
     const outcomes: Array<Promise<unknown>> = []
     app.get('/fails', async (request) => {
@@ -75,10 +68,10 @@ describe("scope: 'request' over the shared pool", () => {
 
   it("closes the scope when Fastify times the handler out (the route's handlerTimeout)", async () => {
     const abandoned: IncomingMessage[] = []
-    upstream = await startUpstream((req) => {
+    const upstream = await fixture.upstream((req) => {
       abandoned.push(req)
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url })
     let failure: unknown
     app.get('/stuck', { handlerTimeout: 100 }, async (request) => {
@@ -105,10 +98,10 @@ describe("scope: 'request' over the shared pool", () => {
     const upstreamClosed = new Promise<void>((resolve) => {
       upstreamSawClose = resolve
     })
-    upstream = await startUpstream((req) => {
+    const upstream = await fixture.upstream((req) => {
       req.socket.once('close', () => upstreamSawClose())
     })
-    app = Fastify()
+    const app = fastify()
     await app.register(mooring, { baseUrl: upstream.url })
     let failure: unknown
     app.get('/slow', async (request) => {
@@ -139,8 +132,8 @@ describe("scope: 'request' over the shared pool", () => {
 
 describe("pool: 'isolated'", () => {
   it("closes each request's pool at teardown", async () => {
-    upstream = await startUpstream()
-    app = Fastify()
+    const upstream = await fixture.upstream()
+    const app = fastify()
     await app.register(mooring, {
       baseUrl: upstream.url,
       pool: 'isolated',

@@ -1,42 +1,33 @@
 import type { MooringClient } from '@mooring/core'
-import { mooring } from '@mooring/hono'
 import { Hono } from 'hono'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { closing, deferred, inBatches, type Served, serveApp } from './support/serve.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { deferred, inBatches } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import type { Upstream } from '../../core/test/support/upstream.js'
+import { register, serveApp } from './support/serve.js'
 
 let upstream: Upstream
-let served: Served | undefined
-
-const opened = closing()
-const track = opened.track
 
 beforeEach(async () => {
-  upstream = await startUpstream((req, res) => {
+  upstream = await fixture.upstream((req, res) => {
     const delay = req.url === '/slow' ? 200 : 0
     setTimeout(() => res.end(JSON.stringify({ url: req.url })), delay)
   })
 })
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await opened.closeAll()
-  await upstream.close()
-})
 
 describe("scope: 'app'", () => {
   it('serves 200 requests over at most limits.connections upstream connections, and closes them at shutdown', async () => {
-    const http = track(mooring({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } }))
+    const http = register({ scope: 'app', baseUrl: upstream.url, limits: { connections: 4 } })
     const seen = new Set<MooringClient>()
     const app = new Hono().use(http.middleware).get('/proxy/:n', async (c) => {
       seen.add(c.var.http)
       const res = await c.var.http.get(`/item/${c.req.param('n')}`)
       return c.json(await res.json())
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     await inBatches(200, 20, async (i) => {
-      const res = await fetch(`${served!.url}/proxy/${i}`)
+      const res = await fetch(`${served.url}/proxy/${i}`)
       expect(res.status).toBe(200)
       expect(await res.json()).toEqual({ url: `/item/${i}` })
     })
@@ -57,14 +48,14 @@ describe("scope: 'app'", () => {
   })
 
   it('lets requests in flight at shutdown finish before the client closes', async () => {
-    const http = track(mooring({ scope: 'app', baseUrl: upstream.url }))
+    const http = register({ scope: 'app', baseUrl: upstream.url })
     const arrived = deferred()
     const app = new Hono().use(http.middleware).get('/slow', async (c) => {
       arrived.resolve()
       const res = await c.var.http.get('/slow')
       return c.json(await res.json())
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const pending = fetch(`${served.url}/slow`)
     await arrived.promise
@@ -79,7 +70,7 @@ describe("scope: 'app'", () => {
   })
 
   it('current() is the app client, inside a request and outside one', async () => {
-    const http = track(mooring({ scope: 'app', baseUrl: upstream.url }))
+    const http = register({ scope: 'app', baseUrl: upstream.url })
     const app = new Hono()
       .use(http.middleware)
       .get('/', (c) => c.json({ same: http.current() === c.var.http && c.var.http === http.client }))

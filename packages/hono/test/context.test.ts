@@ -1,33 +1,24 @@
 import { TimeoutError } from '@mooring/core'
-import { type HonoMooring, mooring } from '@mooring/hono'
 import { Hono } from 'hono'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { inBatches, type Served, serveApp } from './support/serve.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { inBatches, sleep } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import type { Upstream } from '../../core/test/support/upstream.js'
+import { register, serveApp } from './support/serve.js'
 
 let upstream: Upstream
-let served: Served | undefined
-let http: HonoMooring | undefined
 
 beforeEach(async () => {
-  upstream = await startUpstream((req, res) => {
+  upstream = await fixture.upstream((req, res) => {
     if (req.url === '/hang') return
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ url: req.url, requestId: req.headers['x-request-id'] ?? null }))
   })
 })
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await http?.close()
-  http = undefined
-  await upstream.close()
-})
 
 describe('propagate and the context accessor', () => {
   it("sends the inbound x-request-id on the request's calls, from a service with no `c`", async () => {
-    const registration = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
-    http = registration
+    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
     // A service function: it knows the registration, not the request.
     async function loadProfile(id: string): Promise<{ url: string; requestId: string | null }> {
       const res = await registration.current().get(`/profiles/${id}`)
@@ -39,10 +30,10 @@ describe('propagate and the context accessor', () => {
       const profile = await loadProfile(id)
       return c.json({ profile, same: registration.current() === c.var.http })
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     await inBatches(40, 20, async (i) => {
-      const res = await fetch(`${served!.url}/users/${i}`, { headers: { 'x-request-id': `req-${i}` } })
+      const res = await fetch(`${served.url}/users/${i}`, { headers: { 'x-request-id': `req-${i}` } })
       expect(await res.json()).toEqual({
         profile: { url: `/profiles/${i}`, requestId: `req-${i}` },
         same: true,
@@ -56,7 +47,7 @@ describe('propagate and the context accessor', () => {
   })
 
   it('propagates in-process too (app.request)', async () => {
-    http = mooring({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const http = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
     const app = new Hono()
       .use(http.middleware)
       .get('/', async (c) => c.json(await (await c.var.http.get('/')).json()))
@@ -67,7 +58,7 @@ describe('propagate and the context accessor', () => {
 
 describe('deadline', () => {
   it('gives the calls of a request the time it has left, then a TimeoutError with phase total', async () => {
-    http = mooring({ baseUrl: upstream.url, deadline: 600 })
+    const http = register({ baseUrl: upstream.url, deadline: 600 })
     const app = new Hono().use(http.middleware).get('/slow', async (c) => {
       const arrived = performance.now()
       await sleep(400) // the handler spends most of the budget before it calls
@@ -85,7 +76,7 @@ describe('deadline', () => {
         })
       }
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const res = await fetch(`${served.url}/slow`)
     const result = await res.json()

@@ -1,38 +1,28 @@
 import { ConfigError, createClient, type MooringClient } from '@mooring/core'
 import { type MooringEnv, mooring } from '@mooring/hono'
 import { Hono } from 'hono'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { closing, type Served, serveApp } from './support/serve.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import * as fixture from '../../core/test/support/fixtures.js'
+import type { Upstream } from '../../core/test/support/upstream.js'
+import { register, serveApp } from './support/serve.js'
 
 let users: Upstream
 let billing: Upstream
-let served: Served | undefined
-
-const opened = closing()
-const track = opened.track
 
 beforeEach(async () => {
   const answer = (service: string) =>
-    startUpstream((req, res) => {
+    fixture.upstream((req, res) => {
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify({ service, url: req.url }))
     })
   users = await answer('users')
   billing = await answer('billing')
 })
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await opened.closeAll()
-  await users.close()
-  await billing.close()
-})
 
 describe('several registrations', () => {
   it('reach two upstreams side by side, each under its own name and scope', async () => {
-    const usersApi = track(mooring({ name: 'users', baseUrl: users.url }))
-    const billingApi = track(mooring({ name: 'billing', baseUrl: billing.url, scope: 'app' }))
+    const usersApi = register({ name: 'users', baseUrl: users.url })
+    const billingApi = register({ name: 'billing', baseUrl: billing.url, scope: 'app' })
     const app = new Hono()
       .use(usersApi.middleware)
       .use(billingApi.middleware)
@@ -49,7 +39,7 @@ describe('several registrations', () => {
           current: usersApi.current() === c.var.users && billingApi.current() === billingApi.client,
         })
       })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const res = await fetch(`${served.url}/summary/7`)
     expect(await res.json()).toEqual({
@@ -69,7 +59,7 @@ describe('several registrations', () => {
   })
 
   it('types c.var through the Env of an app declared up front', async () => {
-    const http = track(mooring({ baseUrl: users.url }))
+    const http = register({ baseUrl: users.url })
     const app = new Hono<MooringEnv>()
     app.use(http.middleware)
     app.get('/', async (c) => {
@@ -109,7 +99,7 @@ describe('options', () => {
 
   it('uses a given client as the app client, and leaves it open at close()', async () => {
     const client = createClient({ baseUrl: users.url })
-    const http = track(mooring({ client }))
+    const http = register({ client })
     const app = new Hono()
       .use(http.middleware)
       .get('/', async (c) => c.json(await (await c.var.http.get('/')).json()))

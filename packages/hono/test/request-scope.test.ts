@@ -1,57 +1,37 @@
-import type { Socket } from 'node:net'
 import { AbortError, type MooringClient } from '@mooring/core'
-import { DownstreamClosedError, mooring } from '@mooring/hono'
+import { DownstreamClosedError } from '@mooring/hono'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { timeout } from 'hono/timeout'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep, startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { closing, deferred, inBatches, type Served, serveApp, until, within } from './support/serve.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { deferred, inBatches, sleep, waitFor, within } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import type { HangingUpstream } from '../../core/test/support/upstream.js'
+import { register, serveApp } from './support/serve.js'
 
-let upstream: Upstream
-let served: Served | undefined
-/** Upstream sockets of requests to /hang, which is never answered. */
-let hanging: Array<{ socket: Socket; closed: Promise<void> }>
-let hangArrived: ReturnType<typeof deferred<void>>
-
-const opened = closing()
-const track = opened.track
+/** Never answers /hang; answers /slow after 30 ms, the rest at once. */
+let upstream: HangingUpstream
 
 beforeEach(async () => {
-  hanging = []
-  hangArrived = deferred()
-  upstream = await startUpstream((req, res) => {
-    if (req.url === '/hang') {
-      const closed = deferred()
-      req.socket.once('close', () => closed.resolve())
-      hanging.push({ socket: req.socket, closed: closed.promise })
-      hangArrived.resolve()
-      return
-    }
+  upstream = await fixture.hanging((req, res) => {
     setTimeout(() => res.end(JSON.stringify({ url: req.url })), req.url === '/slow' ? 30 : 0)
   })
-})
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await opened.closeAll()
-  await upstream.close()
 })
 
 describe("scope: 'request', shared pool", () => {
   it('gives each request its own scope over the app pool, closed at teardown', async () => {
-    const http = track(mooring({ baseUrl: upstream.url, limits: { connections: 4 } }))
+    const http = register({ baseUrl: upstream.url, limits: { connections: 4 } })
     const clients: MooringClient[] = []
     const app = new Hono().use(http.middleware).get('/proxy/:n', async (c) => {
       clients.push(c.var.http)
       const res = await c.var.http.get(`/item/${c.req.param('n')}`)
       return c.json(await res.json())
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     await inBatches(200, 20, async (i) => {
-      const res = await fetch(`${served!.url}/proxy/${i}`)
+      const res = await fetch(`${served.url}/proxy/${i}`)
       expect(res.status).toBe(200)
       expect(await res.json()).toEqual({ url: `/item/${i}` })
     })
@@ -60,7 +40,7 @@ describe("scope: 'request', shared pool", () => {
     expect(upstream.connections).toBeLessThanOrEqual(4)
     expect(new Set(clients).size).toBe(200)
     expect(clients).not.toContain(http.client)
-    await until(() => http.stats().scopesClosed === 200, 'every scope to be released')
+    await waitFor(() => http.stats().scopesClosed === 200, 'every scope to be released')
     expect(http.stats()).toMatchObject({ scopesOpened: 200, scopesClosed: 200, inFlight: 0 })
     expect(clients.every((client) => client.closed)).toBe(true)
     // The shared pool outlives the scopes; it goes at shutdown.
@@ -73,7 +53,7 @@ describe("scope: 'request', shared pool", () => {
   })
 
   it('closes the scope when the handler throws, aborting what it left in flight', async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     let leftBehind: Promise<unknown> | undefined
     // An Error is caught by hono and answered by onError; anything else propagates out of the app.
     const app = new Hono()
@@ -85,13 +65,13 @@ describe("scope: 'request', shared pool", () => {
       })
       .get('/throws-with-call-in-flight', async (c) => {
         leftBehind = c.var.http.get('/hang').catch((err: unknown) => err)
-        await hangArrived.promise
+        await upstream.hungCount(1)
         throw new Error('handler failed')
       })
       .get('/throws-a-string', () => {
         throw 'not an Error'
       })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     for (const path of ['/throws', '/throws', '/throws-a-string']) {
       const res = await fetch(served.url + path)
@@ -102,15 +82,15 @@ describe("scope: 'request', shared pool", () => {
     expect(res.status).toBe(500)
     await res.arrayBuffer()
 
-    await until(() => http.stats().scopesClosed === 4, 'every scope to be released')
+    await waitFor(() => http.stats().scopesClosed === 4, 'every scope to be released')
     expect(http.stats()).toMatchObject({ scopesOpened: 4, scopesClosed: 4, inFlight: 0 })
     expect(await leftBehind).toBeInstanceOf(AbortError)
-    await within(hanging[0].closed, 1_000, 'the abandoned upstream connection to close')
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the abandoned upstream connection to close')
     await http.close()
   })
 
   it('aborts the upstream call when the downstream client disconnects', async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     const settled = deferred<{ error: unknown; rawSignalAborted: boolean }>()
     const app = new Hono().use(http.middleware).get('/wait', async (c) => {
       // @hono/node-server aborts its own request signal on the same event (if it was read before).
@@ -123,24 +103,24 @@ describe("scope: 'request', shared pool", () => {
       }
       return c.text('unreachable')
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const downstream = new AbortController()
     const pending = fetch(`${served.url}/wait`, { signal: downstream.signal }).catch((err: unknown) => err)
-    await within(hangArrived.promise, 2_000, 'the upstream call to arrive')
+    await upstream.hungCount(1)
     downstream.abort()
     expect(await pending).toMatchObject({ name: 'AbortError' })
 
-    await within(hanging[0].closed, 1_000, 'the upstream connection to close')
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the upstream connection to close')
     const { error, rawSignalAborted } = await within(settled.promise, 1_000, 'the handler to settle')
     expect(error).toBeInstanceOf(AbortError)
     expect((error as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
     expect(rawSignalAborted).toBe(true)
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released')
     await http.close()
   })
   it("closes the scope when hono's timeout() answers first, aborting the handler's call", async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     const app = new Hono()
       // timeout()'s 504 as hono answers it; the handler's aborted call, after it, without a log.
       .onError((err, c) => (err instanceof HTTPException ? err.getResponse() : c.text('failed', 500)))
@@ -150,17 +130,17 @@ describe("scope: 'request', shared pool", () => {
         await c.var.http.get('/hang')
         return c.text('unreachable')
       })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const res = await fetch(`${served.url}/wait`)
     expect(res.status).toBe(504)
     await res.arrayBuffer()
-    await within(hanging[0].closed, 1_000, 'the upstream connection to close')
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    await within(upstream.hung[0].connectionClosed, 1_000, 'the upstream connection to close')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released')
   })
 
   it('aborts at once when the downstream client left before the middleware ran', async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     const gone = deferred()
     const result = deferred<{ error: unknown; signalAborted: boolean }>()
     const app = new Hono<{ Bindings: HttpBindings }>()
@@ -176,7 +156,7 @@ describe("scope: 'request', shared pool", () => {
         result.resolve({ error, signalAborted: c.var.http.closed })
         return c.text('unreachable')
       })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     const downstream = new AbortController()
     const pending = fetch(`${served.url}/late`, { signal: downstream.signal }).catch((err: unknown) => err)
@@ -188,22 +168,20 @@ describe("scope: 'request', shared pool", () => {
     expect((error as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
     expect(signalAborted).toBe(true)
     expect(upstream.requests).toHaveLength(0)
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released')
   })
 })
 
 describe("scope: 'request', pool: 'isolated'", () => {
   it('gives each request a pool of its own and closes it at teardown', async () => {
-    const http = track(
-      mooring({ baseUrl: upstream.url, pool: 'isolated', requestLimits: { connections: 2 } }),
-    )
+    const http = register({ baseUrl: upstream.url, pool: 'isolated', requestLimits: { connections: 2 } })
     const dispatchers = new Set<unknown>()
     const app = new Hono().use(http.middleware).get('/fan-out', async (c) => {
       dispatchers.add(c.var.http.dispatcher)
       const responses = await Promise.all([1, 2, 3].map((n) => c.var.http.get(`/slow?n=${n}`)))
       return c.json(await Promise.all(responses.map((res) => res.json())))
     })
-    served = await serveApp(app)
+    const served = await serveApp(app)
 
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${served.url}/fan-out`)
@@ -224,19 +202,19 @@ describe("scope: 'request', pool: 'isolated'", () => {
 
 describe('mounting', () => {
   it('opens one client per request when the middleware is mounted twice on a route', async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     const app = new Hono()
       .use(http.middleware)
       .get('/', http.middleware, (c) => c.json({ current: http.current() === c.var.http }))
-    served = await serveApp(app)
+    const served = await serveApp(app)
     expect(await (await fetch(served.url)).json()).toEqual({ current: true })
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released')
     expect(http.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
     await http.close()
   })
 
   it('refuses a name another middleware already set', async () => {
-    const http = track(mooring({ baseUrl: upstream.url }))
+    const http = register({ baseUrl: upstream.url })
     const errors: unknown[] = []
     const app = new Hono<{ Variables: { http: unknown } }>()
       .onError((err, c) => {

@@ -1,28 +1,21 @@
-import { type HonoMooring, mooring } from '@mooring/hono'
+import type { HonoMooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { stream, streamSSE } from 'hono/streaming'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { deferred, type Served, serveApp, until, within } from './support/serve.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { deferred, waitFor, within } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { register, serveApp } from './support/serve.js'
 
-let upstream: Upstream
-let served: Served | undefined
 let http: HonoMooring
 /** How the endless stream's callback ended: 'aborted' (the stream was cancelled) or the error it met. */
 let endless: ReturnType<typeof deferred<string>>
 
 beforeEach(async () => {
-  upstream = await startUpstream((req, res) => {
+  const upstream = await fixture.upstream((req, res) => {
     res.end(JSON.stringify({ url: req.url }))
   })
-  http = mooring({ baseUrl: upstream.url })
+  http = register({ baseUrl: upstream.url })
   endless = deferred<string>()
-})
-afterEach(async () => {
-  await served?.close()
-  served = undefined
-  await http.close()
-  await upstream.close()
 })
 
 /** Routes that call upstream while their response is streaming, and report whether their client was live. */
@@ -79,7 +72,7 @@ function parseSse(text: string): Array<{ url: string; live: boolean }> {
 
 describe('streaming responses on @hono/node-server', () => {
   it('keeps the client live while streamSSE() runs, and closes it when the stream ends', async () => {
-    served = await serveApp(streamingApp())
+    const served = await serveApp(streamingApp())
     const res = await fetch(`${served.url}/sse`)
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     expect(parseSse(await res.text())).toEqual([
@@ -87,19 +80,19 @@ describe('streaming responses on @hono/node-server', () => {
       { url: '/event/1', live: true },
       { url: '/event/2', live: true },
     ])
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
     expect(http.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1, inFlight: 0 })
   })
 
   it('keeps the client live while stream() runs, and closes it when the stream ends', async () => {
-    served = await serveApp(streamingApp())
+    const served = await serveApp(streamingApp())
     const res = await fetch(`${served.url}/chunks`)
     expect(await res.text()).toBe('/chunk/0 true\n/chunk/1 true\n/chunk/2 true\n')
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
   })
 
   it('closes the client when the downstream client cancels the stream', async () => {
-    served = await serveApp(streamingApp())
+    const served = await serveApp(streamingApp())
     const downstream = new AbortController()
     const res = await fetch(`${served.url}/endless`, { signal: downstream.signal })
     const reader = res.body!.getReader()
@@ -107,7 +100,7 @@ describe('streaming responses on @hono/node-server', () => {
     expect(http.stats().scopesClosed).toBe(0)
     downstream.abort()
 
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released on cancel')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released on cancel')
     // The streaming callback stops: its stream was aborted, or its next call met the closed scope.
     expect(['aborted', 'AbortError', 'ClientClosedError']).toContain(
       await within(endless.promise, 2_000, 'the streaming callback to stop'),
@@ -124,7 +117,7 @@ describe('streaming responses in-process (app.request), through the wrapped body
       { url: '/event/1', live: true },
       { url: '/event/2', live: true },
     ])
-    await until(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
+    await waitFor(() => http.stats().scopesClosed === 1, 'the scope to be released after the stream')
   })
 
   it('closes the client when the body is cancelled', async () => {

@@ -1,34 +1,20 @@
-import { appTransport, type ClientBinding, createClient, type MooringClient } from '@mooring/core'
+import { appTransport, type ClientBinding } from '@mooring/core'
 import { getBindingToken, MooringModule } from '@mooring/nest'
-import type { INestApplication } from '@nestjs/common'
-import { NestFactory } from '@nestjs/core'
-import { ExpressAdapter } from '@nestjs/platform-express'
-import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { PLATFORMS, until } from './support/app.js'
+import { describe, expect, it } from 'vitest'
+import { waitFor } from '../../core/test/support/async.js'
+import * as fixture from '../../core/test/support/fixtures.js'
+import { createApp, PLATFORMS } from './support/app.js'
 import { appModule, type Echo } from './support/fixtures.js'
 import { upstreamRoutes } from './support/upstream-routes.js'
 
 describe.each(PLATFORMS)('an in-process call through appTransport on %s', (platform) => {
-  let upstream: Upstream
-  let app: INestApplication
-  let caller: MooringClient
-
-  afterEach(async () => {
-    await caller.close()
-    await app.close()
-    await upstream.close()
-  })
-
   it('serves the request with no inbound socket, in its own request scope', async () => {
-    upstream = await startUpstream(upstreamRoutes({ abandoned: [] }))
+    const upstream = await fixture.upstream(upstreamRoutes({ abandoned: [] }))
     const registration = MooringModule.forRoot({ baseUrl: upstream.url, propagate: ['x-request-id'] })
-    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
-    app = await NestFactory.create(appModule([registration]), adapter, { logger: false, abortOnError: false })
+    const { app } = await createApp(appModule([registration]), platform)
     await app.init()
     // Express's app is a (req, res) listener, Fastify's instance has inject(): appTransport takes either.
-    caller = createClient({
+    const caller = fixture.client({
       baseUrl: 'http://nest.test',
       transport: appTransport(app.getHttpAdapter().getInstance()),
     })
@@ -41,7 +27,7 @@ describe.each(PLATFORMS)('an in-process call through appTransport on %s', (platf
     expect(app.getHttpServer().listening).toBe(false)
 
     const binding = app.get<ClientBinding>(getBindingToken())
-    await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
   })
 })

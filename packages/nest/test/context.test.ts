@@ -1,38 +1,30 @@
 import { type ClientBinding, MooringClient } from '@mooring/core'
-import { getBindingToken, MooringModule } from '@mooring/nest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, inBatches, PLATFORMS, type RunningApp, startApp, until } from './support/app.js'
-import { appModule, type Echo, EchoService } from './support/fixtures.js'
-import { type UpstreamLog, upstreamRoutes } from './support/upstream-routes.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { inBatches, waitFor } from '../../core/test/support/async.js'
+import { fetchJson } from '../../core/test/support/http.js'
+import type { Upstream } from '../../core/test/support/upstream.js'
+import { PLATFORMS, type Started, startWithUpstream } from './support/app.js'
+import { type Echo, EchoService } from './support/fixtures.js'
+import type { UpstreamLog } from './support/upstream-routes.js'
 
 const DEADLINE_MS = 300
 
 describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (platform) => {
   let upstream: Upstream
-  let running: RunningApp
+  let running: Started
   let binding: ClientBinding
   let log: UpstreamLog
 
   beforeEach(async () => {
-    log = { abandoned: [] }
-    upstream = await startUpstream(upstreamRoutes(log))
-    const registration = MooringModule.forRoot({
-      baseUrl: upstream.url,
-      propagate: ['x-request-id'],
-      deadline: DEADLINE_MS,
-    })
-    running = await startApp(appModule([registration]), platform)
-    binding = running.app.get<ClientBinding>(getBindingToken())
-  })
-  afterEach(async () => {
-    await running.app.close()
-    await upstream.close()
+    running = await startWithUpstream(platform, { propagate: ['x-request-id'], deadline: DEADLINE_MS })
+    upstream = running.upstream
+    binding = running.binding
+    log = running.log
   })
 
   it("sends each request's x-request-id from a service that has no req", async () => {
     const results = await inBatches(20, 20, (i) =>
-      getJson<Echo>(`${running.url}/service`, { headers: { 'x-request-id': `req-${i}` } }),
+      fetchJson<Echo>(`${running.url}/service`, { headers: { 'x-request-id': `req-${i}` } }),
     )
     expect(results.map((r) => r.body.headers['x-request-id'])).toEqual(results.map((_, i) => `req-${i}`))
     expect(upstream.requests.map((r) => r.url)).toEqual(new Array(20).fill('/service'))
@@ -49,13 +41,13 @@ describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (pl
   })
 
   it('fails a slow call with TimeoutError (phase total) once the inbound deadline is spent', async () => {
-    const { status, body } = await getJson<{ error?: string; phase?: string; ms: number }>(
+    const { status, body } = await fetchJson<{ error?: string; phase?: string; ms: number }>(
       `${running.url}/slow`,
     )
     expect(status).toBe(200)
     expect(body).toMatchObject({ error: 'TimeoutError', phase: 'total' })
     expect(body.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 100)
     expect(body.ms).toBeLessThan(DEADLINE_MS + 2_000)
-    await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned')
+    await waitFor(() => log.abandoned.length === 1, 'the upstream to see the call abandoned')
   })
 })

@@ -2,9 +2,10 @@ import { type ClientBinding, ConfigError, type MooringClient } from '@mooring/co
 import { getBindingToken, InjectClient, MooringModule, type MooringModuleOptions } from '@mooring/nest'
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, PLATFORMS, type RunningApp, startApp } from './support/app.js'
+import { describe, expect, it } from 'vitest'
+import { upstream } from '../../core/test/support/fixtures.js'
+import { fetchJson } from '../../core/test/support/http.js'
+import { PLATFORMS, startApp } from './support/app.js'
 import type { Echo } from './support/fixtures.js'
 
 const ORDERS_URL = Symbol('ORDERS_URL')
@@ -41,21 +42,6 @@ class FeatureController {
 class FeatureModule {}
 
 describe.each(PLATFORMS)('registrations on %s', (platform) => {
-  const upstreams: Upstream[] = []
-  let running: RunningApp | undefined
-
-  afterEach(async () => {
-    await running?.app.close()
-    running = undefined
-    await Promise.all(upstreams.splice(0).map((u) => u.close()))
-  })
-
-  async function upstream(): Promise<Upstream> {
-    const started = await startUpstream()
-    upstreams.push(started)
-    return started
-  }
-
   it('reaches two upstreams side by side, one from forRoot, one from forRootAsync', async () => {
     const users = await upstream()
     const orders = await upstream()
@@ -74,9 +60,9 @@ describe.each(PLATFORMS)('registrations on %s', (platform) => {
       controllers: [BothController],
     })
     class AppModule {}
-    running = await startApp(AppModule, platform)
+    const running = await startApp(AppModule, platform)
 
-    const { status, body } = await getJson<{ users: Echo; orders: Echo }>(`${running.url}/both`)
+    const { status, body } = await fetchJson<{ users: Echo; orders: Echo }>(`${running.url}/both`)
     expect(status).toBe(200)
     expect(body.users.url).toBe('/users/1')
     expect(body.orders.url).toBe('/orders/1')
@@ -87,8 +73,7 @@ describe.each(PLATFORMS)('registrations on %s', (platform) => {
     const ordersBinding = running.app.get<ClientBinding>(getBindingToken('orders'))
     expect(usersBinding).not.toBe(ordersBinding)
     expect([usersBinding.mode, ordersBinding.mode]).toEqual(['request', 'app'])
-    await running.app.close()
-    running = undefined
+    await running.close()
     expect(usersBinding.client.closed).toBe(true)
     expect(ordersBinding.client.closed).toBe(true)
     await users.waitForOpen(0)
@@ -99,8 +84,8 @@ describe.each(PLATFORMS)('registrations on %s', (platform) => {
     const feature = await upstream()
     @Module({ imports: [MooringModule.forRoot({ baseUrl: feature.url, isGlobal: true }), FeatureModule] })
     class AppModule {}
-    running = await startApp(AppModule, platform)
-    const { status, body } = await getJson<Echo>(`${running.url}/feature`)
+    const running = await startApp(AppModule, platform)
+    const { status, body } = await fetchJson<Echo>(`${running.url}/feature`)
     expect(status).toBe(200)
     expect(body.url).toBe('/feature')
     expect(feature.requests).toHaveLength(1)

@@ -1,44 +1,31 @@
 import type { ClientBinding } from '@mooring/core'
-import { getBindingToken, MooringModule, type MooringModuleRootOptions } from '@mooring/nest'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startUpstream, type Upstream } from '../../core/test/support/upstream.js'
-import { getJson, inBatches, PLATFORMS, type RunningApp, startApp, until } from './support/app.js'
-import {
-  appModule,
-  CallController,
-  type Echo,
-  RequestScopedController,
-  TimedOutController,
-} from './support/fixtures.js'
-import { type UpstreamLog, upstreamRoutes } from './support/upstream-routes.js'
+import type { MooringModuleRootOptions } from '@mooring/nest'
+import { describe, expect, it } from 'vitest'
+import { inBatches, waitFor } from '../../core/test/support/async.js'
+import { fetchJson } from '../../core/test/support/http.js'
+import type { Upstream } from '../../core/test/support/upstream.js'
+import { PLATFORMS, type RunningApp, startWithUpstream } from './support/app.js'
+import { CallController, type Echo, RequestScopedController, TimedOutController } from './support/fixtures.js'
+import type { UpstreamLog } from './support/upstream-routes.js'
 
 describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
   let upstream: Upstream
-  let running: RunningApp | undefined
   let log: UpstreamLog
-
-  afterEach(async () => {
-    await running?.app.close()
-    running = undefined
-    await upstream.close()
-  })
 
   async function start(
     options: Omit<MooringModuleRootOptions, 'baseUrl'>,
   ): Promise<[RunningApp, ClientBinding]> {
-    log = { abandoned: [] }
-    upstream = await startUpstream(upstreamRoutes(log))
-    const registration = MooringModule.forRoot({ ...options, baseUrl: upstream.url })
-    running = await startApp(
-      appModule([registration], [CallController, RequestScopedController, TimedOutController]),
-      platform,
-    )
-    return [running, running.app.get<ClientBinding>(getBindingToken())]
+    const started = await startWithUpstream(platform, options, {
+      controllers: [CallController, RequestScopedController, TimedOutController],
+    })
+    upstream = started.upstream
+    log = started.log
+    return [started, started.binding]
   }
 
   it('reuses the shared pool and closes every scope at teardown, also when the handler throws', async () => {
     const [app, binding] = await start({ limits: { connections: 4 } })
-    const results = await inBatches(200, 20, (i) => getJson<Echo>(`${app.url}/call/${i}`))
+    const results = await inBatches(200, 20, (i) => fetchJson<Echo>(`${app.url}/call/${i}`))
     expect(results.map((r) => r.status)).toEqual(new Array(200).fill(200))
     expect(results.map((r) => r.body.url)).toEqual(results.map((_, i) => `/call/${i}`))
     expect(upstream.connections).toBeGreaterThan(0)
@@ -48,7 +35,7 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
     expect(failed).toEqual(new Array(10).fill(500))
     expect(upstream.requests.filter((r) => r.url === '/throw')).toHaveLength(10)
 
-    await until(() => binding.stats().scopesClosed === 210, 'every scope to be closed')
+    await waitFor(() => binding.stats().scopesClosed === 210, 'every scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 210, scopesClosed: 210, inFlight: 0 })
   })
 
@@ -59,14 +46,14 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
       () => 'answered',
       (err: Error) => err.name,
     )
-    await until(() => upstream.requests.some((r) => r.url === '/slow'), 'the upstream call')
+    await waitFor(() => upstream.requests.some((r) => r.url === '/slow'), 'the upstream call')
     expect(log.abandoned).toEqual([])
     const abortedAt = Date.now()
     downstream.abort()
     expect(await pending).toBe('AbortError')
-    await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
+    await waitFor(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
     expect(log.abandoned[0].at - abortedAt).toBeLessThan(1_000)
-    await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 1, inFlight: 0 })
   })
 
@@ -74,31 +61,31 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
     const [app, binding] = await start({})
     const res = await fetch(`${app.url}/timed-out`)
     expect(res.status).toBe(408)
-    await until(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
-    await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    await waitFor(() => log.abandoned.length === 1, 'the upstream to see the call abandoned', 1_000)
+    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 1, inFlight: 0 })
   })
 
   it("gives each request a pool of its own with pool: 'isolated', closed at teardown", async () => {
     const [app, binding] = await start({ pool: 'isolated', requestLimits: { connections: 1 } })
-    const results = await inBatches(10, 5, (i) => getJson<Echo>(`${app.url}/call/${i}`))
+    const results = await inBatches(10, 5, (i) => fetchJson<Echo>(`${app.url}/call/${i}`))
     expect(results.map((r) => r.status)).toEqual(new Array(10).fill(200))
     // One connection per request: no pool outlives its request to serve the next one.
     expect(upstream.connections).toBe(10)
     await upstream.waitForOpen(0)
-    await until(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
+    await waitFor(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 10, scopesClosed: 10 })
   })
 
   it('injects the request client itself into a Scope.REQUEST consumer', async () => {
     const [app, binding] = await start({ propagate: ['x-request-id'] })
-    const { status, body } = await getJson<Echo & { isCurrent: boolean; isAppClient: boolean }>(
+    const { status, body } = await fetchJson<Echo & { isCurrent: boolean; isAppClient: boolean }>(
       `${app.url}/request-scoped`,
       { headers: { 'x-request-id': 'scoped-1' } },
     )
     expect(status).toBe(200)
     expect(body).toMatchObject({ isCurrent: true, isAppClient: false, url: '/request-scoped' })
     expect(body.headers['x-request-id']).toBe('scoped-1')
-    await until(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
   })
 })

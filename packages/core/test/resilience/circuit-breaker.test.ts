@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { CircuitOpenError, ConfigError, createClient, type MooringClient } from '../../src/index.js'
-import { sleep, startUpstream, type Upstream } from '../support/upstream.js'
-
-let upstream: Upstream | undefined
-let client: MooringClient | undefined
-
-afterEach(async () => {
-  await client?.close({ drainTimeout: 0 })
-  await upstream?.close()
-  client = upstream = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { CircuitOpenError, ConfigError, createClient } from '../../src/index.js'
+import { sleep } from '../support/async.js'
+import * as fixture from '../support/fixtures.js'
+import { startUpstream } from '../support/upstream.js'
 
 describe('the circuit breaker (opt-in)', () => {
   it('opens after consecutive failures, fails fast without sending, then closes after a good probe', async () => {
     let healthy = false
-    upstream = await startUpstream((_req, res) => {
+    const upstream = await fixture.upstream((_req, res) => {
       res.statusCode = healthy ? 200 : 500
       res.end()
     })
-    client = createClient({
+    const client = fixture.client({
       baseUrl: upstream.url,
       retry: false,
       circuitBreaker: { consecutiveFailures: 3, halfOpenAfter: 200 },
@@ -44,7 +37,7 @@ describe('the circuit breaker (opt-in)', () => {
     const dead = await startUpstream()
     const url = dead.url
     await dead.close()
-    client = createClient({
+    const client = fixture.client({
       baseUrl: url,
       retry: false,
       circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: 100 },

@@ -1,37 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createClient,
-  type MooringClient,
-  ResponseTooLargeError,
-  TooManyRedirectsError,
-} from '../../src/index.js'
-import { startUpstream, type Upstream } from '../support/upstream.js'
-
-const upstreams: Upstream[] = []
-let client: MooringClient | undefined
-
-afterEach(async () => {
-  await client?.close({ drainTimeout: 0 })
-  await Promise.all(upstreams.splice(0).map((u) => u.close()))
-  client = undefined
-})
-
-async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
-  const u = await startUpstream(handler)
-  upstreams.push(u)
-  return u
-}
+import { describe, expect, it } from 'vitest'
+import { ResponseTooLargeError, TooManyRedirectsError } from '../../src/index.js'
+import * as fixture from '../support/fixtures.js'
 
 describe('redirects', () => {
   it('are handed to the caller unless followRedirects is on', async () => {
-    const a = await upstream((req, res) => {
+    const a = await fixture.upstream((req, res) => {
       if (req.url === '/old') {
         res.writeHead(301, { location: '/new' }).end()
         return
       }
       res.end(`at ${req.url}`)
     })
-    client = createClient({ baseUrl: a.url })
+    const client = fixture.client({ baseUrl: a.url })
     const plain = await client.get('/old')
     expect(plain.status).toBe(301)
     const followed = await client.get('/old', { followRedirects: true })
@@ -41,13 +21,13 @@ describe('redirects', () => {
   })
 
   it('strip credentials and the client defaults on a cross-origin redirect, keep them on the same origin', async () => {
-    const other = await upstream((req, res) => res.end(JSON.stringify(req.headers)))
-    const home = await upstream((req, res) => {
+    const other = await fixture.upstream((req, res) => res.end(JSON.stringify(req.headers)))
+    const home = await fixture.upstream((req, res) => {
       if (req.url === '/same') res.writeHead(302, { location: '/echo' }).end()
       else if (req.url === '/away') res.writeHead(307, { location: `${other.url}/landing` }).end()
       else res.end(JSON.stringify(req.headers))
     })
-    client = createClient({
+    const client = fixture.client({
       baseUrl: home.url,
       headers: { authorization: 'Bearer default-secret', 'x-api-key': 'key-secret' },
       followRedirects: 3,
@@ -64,7 +44,7 @@ describe('redirects', () => {
   })
 
   it('turn a POST into a GET on 303 and keep method and body on 307', async () => {
-    const u = await upstream((req, res) => {
+    const u = await fixture.upstream((req, res) => {
       if (req.url === '/see-other') res.writeHead(303, { location: '/result' }).end()
       else if (req.url === '/temp') res.writeHead(307, { location: '/result' }).end()
       else {
@@ -73,16 +53,16 @@ describe('redirects', () => {
         req.on('end', () => res.end(`${req.method} ${Buffer.concat(chunks).toString()}`))
       }
     })
-    client = createClient({ baseUrl: u.url, followRedirects: true })
+    const client = fixture.client({ baseUrl: u.url, followRedirects: true })
     expect(await (await client.post('/see-other', { json: { a: 1 } })).text()).toBe('GET ')
     expect(await (await client.post('/temp', { json: { a: 1 } })).text()).toBe('POST {"a":1}')
   })
 
   it('stop a loop at the limit with TooManyRedirectsError', async () => {
-    const u = await upstream((req, res) => {
+    const u = await fixture.upstream((req, res) => {
       res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end()
     })
-    client = createClient({ baseUrl: u.url, followRedirects: 4 })
+    const client = fixture.client({ baseUrl: u.url, followRedirects: 4 })
     const error = await client.get('/a').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TooManyRedirectsError)
     expect(error).toMatchObject({ code: 'MOORING_TOO_MANY_REDIRECTS', limit: 4 })
@@ -92,14 +72,14 @@ describe('redirects', () => {
 
 describe('maxResponseSize', () => {
   it('fails a body over the limit by its content-length, before reading it', async () => {
-    const u = await upstream((_req, res) => res.end(Buffer.alloc(64 * 1024)))
-    client = createClient({ baseUrl: u.url, maxResponseSize: 1024 })
+    const u = await fixture.upstream((_req, res) => res.end(Buffer.alloc(64 * 1024)))
+    const client = fixture.client({ baseUrl: u.url, maxResponseSize: 1024 })
     await expect(client.get('/big')).rejects.toBeInstanceOf(ResponseTooLargeError)
   })
 
   it('fails a chunked body once it grows past the limit, without buffering it all', async () => {
     let written = 0
-    const u = await upstream((_req, res) => {
+    const u = await fixture.upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' })
       const chunk = Buffer.alloc(16 * 1024)
       const timer = setInterval(() => {
@@ -112,7 +92,7 @@ describe('maxResponseSize', () => {
         res.write(chunk)
       }, 1)
     })
-    client = createClient({ baseUrl: u.url, maxResponseSize: 100 * 1024 })
+    const client = fixture.client({ baseUrl: u.url, maxResponseSize: 100 * 1024 })
     const res = await client.get('/stream')
     const error = await res.bytes().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ResponseTooLargeError)

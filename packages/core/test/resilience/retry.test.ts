@@ -1,30 +1,21 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ConfigError,
   ConnectionError,
   createClient,
   HttpStatusError,
-  type MooringClient,
   type RetryEvent,
   TimeoutError,
 } from '../../src/index.js'
+import * as fixture from '../support/fixtures.js'
 import { startUpstream, type Upstream } from '../support/upstream.js'
-
-let upstream: Upstream | undefined
-let client: MooringClient | undefined
-
-afterEach(async () => {
-  await client?.close({ drainTimeout: 0 })
-  await upstream?.close()
-  client = upstream = undefined
-})
 
 /** An upstream that answers each request with the next status of `script` (the last one repeats). */
 async function scripted(script: Array<{ status: number; retryAfter?: string }>): Promise<Upstream> {
   let i = 0
-  return startUpstream((req: IncomingMessage, res: ServerResponse) => {
+  return fixture.upstream((req: IncomingMessage, res: ServerResponse) => {
     const step = script[Math.min(i++, script.length - 1)]
     req.resume()
     req.on('end', () => {
@@ -39,8 +30,8 @@ const fast = { backoff: { base: 5, max: 20 } }
 
 describe('retries', () => {
   it('waits for Retry-After: 1 on a 503, then succeeds on attempt 2', async () => {
-    upstream = await scripted([{ status: 503, retryAfter: '1' }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url })
+    const upstream = await scripted([{ status: 503, retryAfter: '1' }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url })
     const started = performance.now()
     const res = await client.get('/search')
     const waited = performance.now() - started
@@ -52,8 +43,8 @@ describe('retries', () => {
   })
 
   it('succeeds on attempt 3 after two 429s', async () => {
-    upstream = await scripted([{ status: 429 }, { status: 429 }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, retry: fast })
+    const upstream = await scripted([{ status: 429 }, { status: 429 }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: fast })
     const res = await client.get('/x')
     expect(res.status).toBe(200)
     expect(res.attempts).toBe(3)
@@ -62,8 +53,8 @@ describe('retries', () => {
   })
 
   it('never retries a 404', async () => {
-    upstream = await scripted([{ status: 404 }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, retry: fast })
+    const upstream = await scripted([{ status: 404 }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: fast })
     const res = await client.get('/missing')
     expect(res.status).toBe(404)
     expect(res.attempts).toBe(1)
@@ -71,8 +62,8 @@ describe('retries', () => {
   })
 
   it('never retries a POST without an Idempotency-Key on 503', async () => {
-    upstream = await scripted([{ status: 503 }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, retry: fast })
+    const upstream = await scripted([{ status: 503 }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: fast })
     const res = await client.post('/orders', { json: { n: 1 } })
     expect(res.status).toBe(503)
     expect(res.attempts).toBe(1)
@@ -80,16 +71,16 @@ describe('retries', () => {
   })
 
   it('retries a POST with a key, sending the same key on every attempt', async () => {
-    upstream = await scripted([{ status: 503 }, { status: 502 }, { status: 201 }])
-    client = createClient({ baseUrl: upstream.url, retry: fast })
+    const upstream = await scripted([{ status: 503 }, { status: 502 }, { status: 201 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: fast })
     const res = await client.post('/orders', { json: { n: 1 }, headers: { 'Idempotency-Key': 'abc-1' } })
     expect(res.status).toBe(201)
     expect(upstream.requests.map((r) => r.headers['idempotency-key'])).toEqual(['abc-1', 'abc-1', 'abc-1'])
   })
 
   it("generates one key per call with idempotencyKey: 'auto' and reuses it on every attempt", async () => {
-    upstream = await scripted([{ status: 503 }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, retry: fast, idempotencyKey: 'auto' })
+    const upstream = await scripted([{ status: 503 }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: fast, idempotencyKey: 'auto' })
     const first = await client.post('/orders', { json: { n: 1 } })
     expect(first.attempts).toBe(2)
     const second = await client.post('/orders', { json: { n: 2 } })
@@ -104,8 +95,8 @@ describe('retries', () => {
   })
 
   it('does not wait for a Retry-After beyond maxRetryAfter: the caller gets the response and retryAfter', async () => {
-    upstream = await scripted([{ status: 503, retryAfter: '120' }])
-    client = createClient({ baseUrl: upstream.url, retry: { maxRetryAfter: 2_000 } })
+    const upstream = await scripted([{ status: 503, retryAfter: '120' }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: { maxRetryAfter: 2_000 } })
     const started = performance.now()
     const res = await client.get('/x')
     expect(performance.now() - started).toBeLessThan(1_000)
@@ -118,16 +109,16 @@ describe('retries', () => {
   })
 
   it('does not wait for a Retry-After past the total deadline', async () => {
-    upstream = await scripted([{ status: 503, retryAfter: '3' }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, timeout: { total: 1_000 } })
+    const upstream = await scripted([{ status: 503, retryAfter: '3' }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, timeout: { total: 1_000 } })
     const res = await client.get('/x')
     expect(res.status).toBe(503)
     expect(res.attempts).toBe(1)
   })
 
   it('bounds attempts plus backoff waits by the total deadline', async () => {
-    upstream = await scripted([{ status: 500 }])
-    client = createClient({
+    const upstream = await scripted([{ status: 500 }])
+    const client = fixture.client({
       baseUrl: upstream.url,
       timeout: { total: 400 },
       retry: { limit: 20, backoff: { base: 100, max: 150 } },
@@ -146,7 +137,7 @@ describe('retries', () => {
     const dead = await startUpstream()
     const url = dead.url
     await dead.close()
-    client = createClient({ baseUrl: url, retry: fast })
+    const client = fixture.client({ baseUrl: url, retry: fast })
     const error = await client.get('/x').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConnectionError)
     expect(error).toMatchObject({ causeCode: 'ECONNREFUSED', delivery: 'not-sent', attempts: 3 })
@@ -154,20 +145,20 @@ describe('retries', () => {
   })
 
   it('is off with retry: false, per client and per request', async () => {
-    upstream = await scripted([{ status: 503 }, { status: 200 }])
-    client = createClient({ baseUrl: upstream.url, retry: false })
+    const upstream = await scripted([{ status: 503 }, { status: 200 }])
+    const client = fixture.client({ baseUrl: upstream.url, retry: false })
     expect((await client.get('/x')).status).toBe(503)
     expect((await client.get('/x', { retry: { ...fast } })).status).toBe(200)
   })
 
   it('reports each retry to onRetry and to the mooring:retry diagnostics channel with its reason', async () => {
-    upstream = await scripted([{ status: 503 }, { status: 504 }, { status: 200 }])
+    const upstream = await scripted([{ status: 503 }, { status: 504 }, { status: 200 }])
     const hooked: RetryEvent[] = []
     const published: RetryEvent[] = []
     const listener = (message: unknown) => published.push(message as RetryEvent)
     diagnosticsChannel.subscribe('mooring:retry', listener)
     try {
-      client = createClient({
+      const client = fixture.client({
         baseUrl: upstream.url,
         headers: { authorization: 'Bearer top-secret' },
         retry: fast,
@@ -197,10 +188,10 @@ describe('retries', () => {
 
 describe('the retry budget', () => {
   it('keeps 200 concurrent calls to an always-503 upstream near 1.2x attempts plus the per-second floor', async () => {
-    upstream = await scripted([{ status: 503 }])
-    client = createClient({ baseUrl: upstream.url, limits: { connections: 50 }, retry: fast })
+    const upstream = await scripted([{ status: 503 }])
+    const client = fixture.client({ baseUrl: upstream.url, limits: { connections: 50 }, retry: fast })
     const started = performance.now()
-    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => client!.get(`/x/${i}`)))
+    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => client.get(`/x/${i}`)))
     const seconds = Math.ceil((performance.now() - started) / 1000)
     expect(responses.every((r) => r.status === 503)).toBe(true)
     const attempts = upstream.requests.length

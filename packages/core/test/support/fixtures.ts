@@ -1,7 +1,9 @@
 import { type ClientOptions, createClient, type MooringClient } from '@mooring/core'
 import { onTestFinished } from 'vitest'
 import {
+  type HangingUpstream,
   type SilentServer,
+  startHangingUpstream,
   startSilentServer,
   startUpstream,
   type Upstream,
@@ -14,10 +16,26 @@ export type OnFinished = (fn: () => Promise<void>) => void
 export interface Fixtures {
   /** A node:http upstream, closed when the test finishes. */
   upstream(handler?: UpstreamHandler): Promise<Upstream>
+  /** An upstream that never answers `/hang…` and answers the rest with `answer`, closed when the test finishes. */
+  hanging(answer?: UpstreamHandler): Promise<HangingUpstream>
   /** A TCP server that never answers, closed when the test finishes. */
   silent(): Promise<SilentServer>
   /** A client, destroyed when the test finishes (after the test's own close, if any). */
   client(options?: ClientOptions): MooringClient
+}
+
+/**
+ * Closes `item` when the test that made it finishes, even when it fails: what a test opened is closed
+ * in the reverse order, the last first. Call it from inside a test or a beforeEach.
+ */
+export function closeWhenDone<T extends { close(): Promise<unknown> }>(
+  item: T,
+  onFinished: OnFinished = onTestFinished,
+): T {
+  onFinished(async () => {
+    await item.close()
+  })
+  return item
 }
 
 /**
@@ -27,14 +45,13 @@ export interface Fixtures {
 export function fixtures(onFinished: OnFinished = onTestFinished): Fixtures {
   return {
     async upstream(handler) {
-      const u = await startUpstream(handler)
-      onFinished(() => u.close())
-      return u
+      return closeWhenDone(await startUpstream(handler), onFinished)
+    },
+    async hanging(answer) {
+      return closeWhenDone(await startHangingUpstream(answer), onFinished)
     },
     async silent() {
-      const s = await startSilentServer()
-      onFinished(() => s.close())
-      return s
+      return closeWhenDone(await startSilentServer(), onFinished)
     },
     client(options) {
       const c = createClient(options)
@@ -44,5 +61,5 @@ export function fixtures(onFinished: OnFinished = onTestFinished): Fixtures {
   }
 }
 
-/** For sequential tests: call from inside a test. */
-export const { upstream, silent, client } = fixtures()
+/** For sequential tests: call from inside a test (or a beforeEach). */
+export const { upstream, hanging, silent, client } = fixtures()

@@ -1,6 +1,11 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
+import { waitFor } from './async.js'
+import { urlOf } from './http.js'
+
+// Their home is async.ts; tests that import them from here keep working.
+export { sleep, waitFor } from './async.js'
 
 export interface Upstream {
   server: Server
@@ -16,6 +21,7 @@ export interface Upstream {
   requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }>
   /** Resolves once the number of open connections is `count`, or rejects after `timeoutMs`. */
   waitForOpen(count: number, timeoutMs?: number): Promise<void>
+  /** Closes every connection and the server; again, the same promise. */
   close(): Promise<void>
 }
 
@@ -23,7 +29,7 @@ export interface Upstream {
 export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 
 /** A real node:http server on 127.0.0.1 that counts connections and records requests. */
-export async function startUpstream(handler: UpstreamHandler = defaultHandler): Promise<Upstream> {
+export async function startUpstream(handler: UpstreamHandler = echo): Promise<Upstream> {
   const sockets = new Set<Socket>()
   let peakOpen = 0
   const server = createServer((req, res) => {
@@ -41,11 +47,11 @@ export async function startUpstream(handler: UpstreamHandler = defaultHandler): 
     socket.once('close', () => sockets.delete(socket))
   })
   server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
+  const url = await urlOf(server)
+  let closing: Promise<void> | undefined
   const upstream: Upstream = {
     server,
-    url: `http://127.0.0.1:${port}`,
+    url,
     connections: 0,
     get open() {
       return sockets.size
@@ -54,23 +60,27 @@ export async function startUpstream(handler: UpstreamHandler = defaultHandler): 
       return peakOpen
     },
     requests: [],
-    async waitForOpen(count, timeoutMs = 2_000) {
-      const until = Date.now() + timeoutMs
-      while (sockets.size !== count) {
-        if (Date.now() > until) throw new Error(`expected ${count} open connections, have ${sockets.size}`)
-        await new Promise((r) => setTimeout(r, 10))
-      }
+    waitForOpen(count, timeoutMs = 2_000) {
+      return waitFor(
+        () => sockets.size === count,
+        () => `${count} open connections, have ${sockets.size}`,
+        timeoutMs,
+      )
     },
-    async close() {
-      for (const socket of sockets) socket.destroy()
-      server.close()
-      await once(server, 'close')
+    close() {
+      closing ??= (async () => {
+        for (const socket of sockets) socket.destroy()
+        server.close()
+        await once(server, 'close')
+      })()
+      return closing
     },
   }
   return upstream
 }
 
-function defaultHandler(req: IncomingMessage, res: ServerResponse): void {
+/** Answers with the request as JSON: its method, url, headers and body (what `startUpstream` does by default). */
+export function echo(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = []
   req.on('data', (c: Buffer) => chunks.push(c))
   req.on('end', () => {
@@ -86,13 +96,35 @@ function defaultHandler(req: IncomingMessage, res: ServerResponse): void {
   })
 }
 
-/** Polls `predicate` every 10 ms until it holds; rejects with `what` after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(10)
-  }
+export interface HangingUpstream extends Upstream {
+  /** Requests to `/hang…`, which are never answered: each settles when its connection closes. */
+  hung: Array<{ url: string; connectionClosed: Promise<void> }>
+  /** Resolves when the `n`th (1-based) hanging request has arrived, or rejects after 2 s. */
+  hungCount(n: number): Promise<void>
+}
+
+/**
+ * An upstream that never answers `/hang…` (to hold a call in flight) and answers anything else with
+ * `answer`.
+ */
+export async function startHangingUpstream(answer: UpstreamHandler = echo): Promise<HangingUpstream> {
+  const hung: HangingUpstream['hung'] = []
+  const upstream = await startUpstream((req, res) => {
+    if (req.url?.startsWith('/hang')) {
+      hung.push({ url: req.url, connectionClosed: once(req.socket, 'close').then(() => undefined) })
+      return
+    }
+    return answer(req, res)
+  })
+  return Object.assign(upstream, {
+    hung,
+    hungCount(n: number) {
+      return waitFor(
+        () => hung.length >= n,
+        () => `${n} hanging requests, have ${hung.length}`,
+      )
+    },
+  })
 }
 
 export interface SilentServer {
@@ -134,8 +166,4 @@ export async function startSilentServer(): Promise<SilentServer> {
     },
   }
   return silent
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }

@@ -1,79 +1,66 @@
 import 'reflect-metadata'
-import { get as httpGet } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ClientBinding } from '@mooring/core'
+import { getBindingToken, MooringModule, type MooringModuleRootOptions } from '@mooring/nest'
 import type { INestApplication } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
+import { closeWhenDone, upstream as startUpstream } from '../../../core/test/support/fixtures.js'
+import { urlOf } from '../../../core/test/support/http.js'
+import type { Upstream } from '../../../core/test/support/upstream.js'
+import { appModule } from './fixtures.js'
+import { type UpstreamLog, upstreamRoutes } from './upstream-routes.js'
 
 export type Platform = 'express' | 'fastify'
 export const PLATFORMS: readonly Platform[] = ['express', 'fastify']
 
-export interface RunningApp {
+export interface CreatedApp {
   app: INestApplication
+  /** Closes the app; again, the same promise. */
+  close(): Promise<void>
+}
+
+/** Creates the Nest app on `platform`, not listening; closed when the test finishes. */
+export async function createApp(module: unknown, platform: Platform): Promise<CreatedApp> {
+  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
+  const app = await NestFactory.create(module as never, adapter, { logger: false, abortOnError: false })
+  let closing: Promise<void> | undefined
+  return closeWhenDone({ app, close: () => (closing ??= app.close()) })
+}
+
+export interface RunningApp extends CreatedApp {
   /** http://127.0.0.1:PORT */
   url: string
 }
 
-/** Creates the Nest app on `platform` and listens on 127.0.0.1, port 0. */
+/** Creates the Nest app on `platform` and listens on 127.0.0.1, port 0; closed when the test finishes. */
 export async function startApp(module: unknown, platform: Platform): Promise<RunningApp> {
-  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
-  const app = await NestFactory.create(module as never, adapter, { logger: false, abortOnError: false })
-  await app.listen(0, '127.0.0.1')
-  const { port } = app.getHttpServer().address() as AddressInfo
-  return { app, url: `http://127.0.0.1:${port}` }
+  const created = await createApp(module, platform)
+  await created.app.listen(0, '127.0.0.1')
+  return { ...created, url: await urlOf(created.app.getHttpServer()) }
 }
 
-/** Runs `task(i)` for i in [0, total) with at most `concurrency` running at once. */
-export async function inBatches<T>(
-  total: number,
-  concurrency: number,
-  task: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = new Array(total)
-  let next = 0
-  const worker = async () => {
-    while (next < total) {
-      const i = next++
-      results[i] = await task(i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker))
-  return results
-}
-
-/** Polls `predicate` every 10 ms until it holds; rejects with `what` after `timeoutMs`. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-export async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, init)
-  return { status: res.status, body: (await res.json()) as T }
+export interface Started extends RunningApp {
+  /** The upstream every Nest test talks to (see `upstreamRoutes`). */
+  upstream: Upstream
+  log: UpstreamLog
+  /** The registration's binding. */
+  binding: ClientBinding
 }
 
 /**
- * A GET on a connection of its own that closes with the response (`Connection: close`), so a server
- * that shuts down meanwhile is not held open by a keep-alive socket of the test's.
+ * Starts the test upstream (`/slow` answers after `slowMs`) and, on `platform`, an app with one
+ * `MooringModule.forRoot(options)` registration for it and the given test controllers; both are closed
+ * when the test finishes, the app first.
  */
-export function getJsonOnce<T>(url: string): Promise<{ status: number; body: T }> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.once('error', reject)
-      res.once('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) })
-        } catch (err) {
-          reject(err)
-        }
-      })
-    })
-    req.once('error', reject)
-  })
+export async function startWithUpstream(
+  platform: Platform,
+  options: Omit<MooringModuleRootOptions, 'baseUrl'>,
+  { slowMs, controllers }: { slowMs?: number; controllers?: Parameters<typeof appModule>[1] } = {},
+): Promise<Started> {
+  const log: UpstreamLog = { abandoned: [] }
+  const upstream = await startUpstream(upstreamRoutes(log, slowMs))
+  const registration = MooringModule.forRoot({ ...options, baseUrl: upstream.url })
+  const running = await startApp(appModule([registration], controllers), platform)
+  return { ...running, upstream, log, binding: running.app.get<ClientBinding>(getBindingToken()) }
 }
