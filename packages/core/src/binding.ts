@@ -1,7 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
 import { ConfigError, DownstreamClosedError } from './errors.js'
-import { expectMs, expectObject, expectPositiveInt, type LimitOptions, type TlsOptions } from './options.js'
+import {
+  DEFAULT_LIMITS,
+  expectMs,
+  expectObject,
+  expectPositiveInt,
+  type LimitOptions,
+  normalizeLimits,
+  normalizeTls,
+  type TlsOptions,
+} from './options.js'
 import type { ClientOptions } from './options.js'
 import type { ClientStats } from './stats.js'
 
@@ -165,8 +174,15 @@ export class ClientBinding {
     // Only the keys that are set: a scope per request should validate no more than it must.
     const template: ScopeOptions = {}
     if (own.pool !== undefined) template.pool = own.pool as ScopeOptions['pool']
-    if (own.requestLimits !== undefined) template.limits = own.requestLimits as LimitOptions
-    if (own.requestTls !== undefined) template.tls = own.requestTls as TlsOptions
+    // Validated now, under their own names: a scope checks them again per request, too late to say.
+    if (own.requestLimits !== undefined) {
+      normalizeLimits('requestLimits', own.requestLimits, DEFAULT_LIMITS)
+      template.limits = own.requestLimits as LimitOptions
+    }
+    if (own.requestTls !== undefined) {
+      normalizeTls('requestTls', own.requestTls)
+      template.tls = own.requestTls as TlsOptions
+    }
     if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
     this.#scopeTemplate = template
   }

@@ -35,7 +35,13 @@ const FORM_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8'
 export function prepareBody(body: unknown, json: unknown, hasJson: boolean): PreparedBody | string {
   if (hasJson) {
     if (body !== undefined) return 'only one of `body` and `json`'
-    return { body: JSON.stringify(json), contentType: JSON_TYPE, replayable: true }
+    let text: string
+    try {
+      text = JSON.stringify(json)
+    } catch {
+      return 'a value JSON.stringify can serialise (no cycle, no BigInt)'
+    }
+    return { body: text, contentType: JSON_TYPE, replayable: true }
   }
   if (body === undefined || body === null) return { body: null, contentType: undefined, replayable: true }
   if (typeof body === 'string') return { body, contentType: 'text/plain;charset=UTF-8', replayable: true }
@@ -59,7 +65,7 @@ export function prepareBody(body: unknown, json: unknown, hasJson: boolean): Pre
   if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     return { body: body as AsyncIterable<Uint8Array>, contentType: undefined, replayable: false }
   }
-  return 'expected `body` to be a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob, Readable or async iterable'
+  return 'a string, Uint8Array, ArrayBuffer, URLSearchParams, FormData, Blob, Readable or async iterable'
 }
 
 /**

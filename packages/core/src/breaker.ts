@@ -100,8 +100,9 @@ export function normalizeBreaker(path: string, input: unknown): NormalizedBreake
       )
     }
     const s = expectObject(`${path}.sampling`, o.sampling, ['threshold', 'duration', 'minimumRps'])
-    if (typeof s.threshold !== 'number' || !(s.threshold > 0 && s.threshold <= 1)) {
-      throw new ConfigError(`${path}.sampling.threshold`, s.threshold, 'a share of calls in (0, 1]')
+    // Open bounds, as cockatiel's SamplingBreaker demands: it would throw a RangeError at the first call.
+    if (typeof s.threshold !== 'number' || !(s.threshold > 0 && s.threshold < 1)) {
+      throw new ConfigError(`${path}.sampling.threshold`, s.threshold, 'a share of calls in (0, 1)')
     }
     const sampling = {
       threshold: s.threshold,

@@ -221,6 +221,8 @@ export class MooringClient implements CallOwner {
     if (options.headers !== undefined || body?.contentType !== undefined || autoKey) {
       headers = { ...headers }
       if (options.headers !== undefined) {
+        if (options.headers === null || typeof options.headers !== 'object')
+          throw new ConfigError('headers', options.headers, 'an object of headers')
         toHeaderRecord(
           options.headers,
           (problem) => {

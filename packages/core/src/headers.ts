@@ -5,13 +5,16 @@ import type { HeadersInput, HeaderValue, QueryInput } from './options.js'
 export type HeaderRecord = Record<string, string | string[]>
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const FORBIDDEN_VALUE = /[\r\n\0]/
+// What undici refuses to write (CR, LF, NUL, other controls, past U+00FF): refused here first, as
+// a RequestRejectedError, whatever the transport.
+const FORBIDDEN_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /** Returns the reason a header is refused, never quoting the value (it may be a secret). */
 export function headerProblem(name: string, value: string): string | undefined {
   if (!TOKEN.test(name))
     return `header name ${JSON.stringify(name.replace(/[\r\n\0]/g, '?'))} is not a valid token`
-  if (FORBIDDEN_VALUE.test(value)) return `header ${JSON.stringify(name)} has a CR, LF or NUL in its value`
+  if (FORBIDDEN_VALUE.test(value))
+    return `header ${JSON.stringify(name)} has a CR, LF, NUL or other character not allowed in its value`
   return undefined
 }
 
@@ -22,11 +25,12 @@ function put(
   onProblem: (problem: string) => never,
 ): void {
   if (value === undefined || value === null) return
+  if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
   const name = rawName.toLowerCase()
   if (Array.isArray(value)) {
     const values: string[] = []
     for (const v of value as readonly string[]) {
-      const s = String(v)
+      const s = headerText(name, v, onProblem)
       const problem = headerProblem(name, s)
       if (problem) onProblem(problem)
       values.push(s)
@@ -34,14 +38,24 @@ function put(
     out[name] = values
     return
   }
-  const s = String(value)
+  const s = headerText(name, value, onProblem)
   const problem = headerProblem(name, s)
   if (problem) onProblem(problem)
   out[name] = s
 }
 
+/** `String(value)`, or a problem for a value with no string form (a null-prototype object). */
+function headerText(name: string, value: unknown, onProblem: (problem: string) => never): string {
+  try {
+    return String(value)
+  } catch {
+    return onProblem(`header ${JSON.stringify(name)} has a value with no string form`)
+  }
+}
+
 /**
- * Copies headers into a fresh record with lower-case names, refusing CR, LF and NUL. `onProblem`
+ * Copies headers into a fresh record with lower-case names, refusing CR, LF, NUL and whatever else
+ * undici would not write. `onProblem`
  * throws the error that fits the caller (a ConfigError at creation, a rejection per request).
  */
 export function toHeaderRecord(
@@ -51,7 +65,10 @@ export function toHeaderRecord(
 ): HeaderRecord {
   // Headers, Maps and arrays of pairs all iterate as [name, value].
   if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [name, value] of input as Iterable<readonly [string, string]>) put(out, name, value, onProblem)
+    for (const pair of input as Iterable<readonly [string, string]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) onProblem('headers given as pairs must be [name, value]')
+      put(out, pair[0], pair[1], onProblem)
+    }
   } else {
     const record = input as Record<string, HeaderValue>
     for (const name in record) put(out, name, record[name], onProblem)
@@ -76,8 +93,17 @@ export function mergeHeaders(base: HeaderRecord, over: HeaderRecord | undefined)
 function appendQueryValue(params: URLSearchParams, key: string, value: QueryInput[keyof QueryInput]): void {
   if (value === undefined || value === null) return
   if (Array.isArray(value)) {
-    for (const v of value) params.append(key, String(v))
-  } else params.append(key, String(value))
+    for (const v of value) params.append(key, queryText(key, v))
+  } else params.append(key, queryText(key, value))
+}
+
+/** `String(value)`; a value with no string form (a null-prototype object) is a ConfigError, not a TypeError. */
+function queryText(key: string, value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    throw new ConfigError(`query.${key}`, value, 'a string, number or boolean, or an array of them')
+  }
 }
 
 /** Serialises a query object (undefined and null values left out, arrays repeated) without the `?`. */

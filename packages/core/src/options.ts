@@ -260,7 +260,14 @@ export function normalizeClientOptions(
   let proxy: string | undefined
   if (o.proxy !== undefined) {
     if (o.proxy === 'env') proxy = 'env'
-    else proxy = parseBaseUrl('proxy', o.proxy).href
+    else {
+      const url = parseBaseUrl('proxy', o.proxy)
+      // undici's ProxyAgent takes an origin; anything after it fails there with a bare "invalid url".
+      if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+        throw new ConfigError('proxy', redactUrl(url.href), 'a proxy URL with no path, query or fragment')
+      }
+      proxy = url.href
+    }
   }
   if (o.transport !== undefined && !isDispatcher(o.transport)) {
     throw new ConfigError('transport', o.transport, 'an undici Dispatcher (with dispatch, close and destroy)')
