@@ -55,8 +55,8 @@ function headerText(name: string, value: unknown, onProblem: (problem: string) =
 
 /**
  * Copies headers into a fresh record with lower-case names, refusing CR, LF, NUL and whatever else
- * undici would not write. `onProblem`
- * throws the error that fits the caller (a ConfigError at creation, a rejection per request).
+ * undici would not write. `onProblem` throws the error that fits the caller (a ConfigError at
+ * creation, a rejection per request).
  */
 export function toHeaderRecord(
   input: HeadersInput,
