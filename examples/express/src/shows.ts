@@ -12,8 +12,9 @@ interface SearchPage {
 
 // #region service
 /**
- * The service knows TMDB, not Express, and is never handed `req`: `tmdb.current()` is the plugin's
- * context accessor, the current request's client inside a request and the app client outside one.
+ * The service knows TMDB, not the framework, and is never handed the request: `tmdb.current()` is
+ * the plugin's context accessor, the current request's client inside a request and the app client
+ * outside one.
  */
 export function showsService(tmdb: { current(): MooringClient }) {
   return {
@@ -35,7 +36,7 @@ export interface UpstreamFailure {
 }
 
 /** A TMDB call that failed is the caller's 504 when it timed out, 502 otherwise. */
-export function upstreamFailure(err: MooringError): { status: number; body: UpstreamFailure } {
+export function upstreamFailure(err: MooringError): { status: 502 | 504; body: UpstreamFailure } {
   const status = err instanceof TimeoutError ? 504 : 502
   const body: UpstreamFailure = { error: 'the TMDB search failed', code: err.code, attempts: err.attempts }
   if (err instanceof HttpStatusError) body.upstreamStatus = err.status

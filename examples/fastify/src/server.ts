@@ -1,0 +1,31 @@
+import type { AddressInfo } from 'node:net'
+import type { BindingStats } from '@mooring/core'
+import { type AppOptions, createApp } from './app.js'
+
+export type { AppOptions }
+
+export interface RunningApp {
+  /** http://HOST:PORT */
+  url: string
+  /** The registration's stats: requests and retries per origin, scopes opened and closed. */
+  stats(): BindingStats
+  /** What SIGTERM does: stop taking requests, let the ones in flight finish, then close the client. */
+  close(): Promise<void>
+}
+
+export async function startServer(
+  options: AppOptions & { port?: number; host?: string },
+): Promise<RunningApp> {
+  const app = await createApp(options)
+  await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' })
+  const { address, port } = app.server.address() as AddressInfo
+  return {
+    url: `http://${address}:${port}`,
+    stats: () => app.mooring.binding().stats(),
+    // #region shutdown
+    // app.close(): Fastify closes the server, lets requests in flight finish, then runs the plugin's
+    // onClose hook, which closes the client.
+    close: () => app.close(),
+    // #endregion shutdown
+  }
+}
