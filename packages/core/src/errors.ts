@@ -195,7 +195,10 @@ function abortCauseText(cause: unknown): string {
 }
 
 // A request body (`body`, `json`) may hold anything, so it is never shown either.
-const SECRET_OPTION = /(auth|token|secret|password|key|cookie|cert|ca$|tls\.|^body$|^json$)/i
+const SECRET_OPTION =
+  /(auth|token|secret|passw|pwd|key|cookie|cert|ca$|tls\.|bearer|credential|jwt|session|private|^body$|^json$)/i
+/** A string that reads like an Authorization value, whatever option it was given under. */
+const CREDENTIAL_VALUE = /^(bearer|basic|digest|token)\s/i
 
 /** Describes a wrong option value for a message, never printing what may be a secret. */
 export function describeValue(option: string, value: unknown): string {
@@ -203,6 +206,7 @@ export function describeValue(option: string, value: unknown): string {
   const type = Array.isArray(value) ? 'array' : typeof value
   if (SECRET_OPTION.test(option) || option.startsWith('header')) return `a ${type}`
   if (type === 'string') {
+    if (CREDENTIAL_VALUE.test(value as string)) return 'a string'
     // A URL given under any (even a misspelled) option may carry credentials or a token.
     const s = redactUrl(value as string)
     return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)
