@@ -1,7 +1,7 @@
 import { createClient, type MooringClient, MooringError, type MooringResponse } from '@mooring/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../support/upstream.js'
-import { countHandles } from './support/handles.js'
+import { countHandles, type HandleCounts, noMoreHandlesThan } from './support/handles.js'
 import { startRawUpstream, type RawUpstream } from './support/raw-upstream.js'
 import { BASE_OPTIONS, CALL_PATH, FAULTS, type Fault, METHODS, type Method, type Outcome } from './matrix.js'
 
@@ -74,7 +74,7 @@ function expected(outcome: Outcome): Observed {
 /** How much later than timeout.total a call may settle: the deadline sweeper ticks every 25 ms. */
 const SETTLE_SLACK_MS = 500
 
-let handlesBefore: Record<string, number>
+let handlesBefore: HandleCounts
 
 beforeAll(() => {
   handlesBefore = countHandles()
@@ -82,11 +82,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   // Every socket, server and timer the matrix opened is gone: none of its cells leaked one.
-  await waitFor(
-    () => JSON.stringify(countHandles()) === JSON.stringify(handlesBefore),
-    `handles back to ${JSON.stringify(handlesBefore)}, have ${JSON.stringify(countHandles())}`,
-    2_000,
-  )
+  await waitFor(() => noMoreHandlesThan(handlesBefore), 'no more live handles than before the matrix', 2_000)
 })
 
 describe('the fault matrix', () => {
