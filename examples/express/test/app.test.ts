@@ -113,3 +113,31 @@ describe('with a mock TMDB (mockTransport as the plugin transport)', () => {
     expect(transport.calls).toHaveLength(3)
   })
 })
+
+describe('the README sample', () => {
+  // #region testing
+  it('answers from a mock TMDB, called in process', async () => {
+    // TMDB is a mock: the app's client sends to it, through the plugin's `transport` option.
+    const tmdb = mockTransport(() => ({ json: { results: [{ id: 7, name: 'The Harbor' }] } }))
+    const { app, http } = createApp({
+      tmdb: { baseUrl: 'https://api.themoviedb.org/3', apiKey: 'token' },
+      transport: tmdb,
+    })
+    // The test calls the app in process: no port, no socket.
+    const client = createClient({ baseUrl: 'http://app.test', transport: appTransport(app) })
+
+    const res = await client.get('/movies/search', {
+      query: { q: 'harbor' },
+      headers: { 'x-request-id': 'r-1' },
+    })
+
+    expect(await res.json()).toEqual([{ id: 7, title: 'The Harbor' }])
+    expect(tmdb.calls[0]).toMatchObject({
+      url: 'https://api.themoviedb.org/3/search/tv?query=harbor',
+      headers: { authorization: 'Bearer token', 'x-request-id': 'r-1' },
+    })
+    await client.close()
+    await http.close()
+  })
+  // #endregion testing
+})

@@ -19,13 +19,10 @@ export async function startServer(
   const app = await createApp(options)
   await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' })
   const { address, port } = app.server.address() as AddressInfo
-  return {
-    url: `http://${address}:${port}`,
-    stats: () => app.mooring.binding().stats(),
-    // #region shutdown
-    // app.close(): Fastify closes the server, lets requests in flight finish, then runs the plugin's
-    // onClose hook, which closes the client.
-    close: () => app.close(),
-    // #endregion shutdown
-  }
+  // #region shutdown
+  // Fastify stops taking requests, lets those in flight finish, then runs the plugin's onClose
+  // hook, which closes the client.
+  const close = () => app.close()
+  // #endregion shutdown
+  return { url: `http://${address}:${port}`, stats: () => app.mooring.binding().stats(), close }
 }

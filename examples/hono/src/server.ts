@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { BindingStats } from '@mooring/core'
 import { type AppOptions, createApp } from './app.js'
@@ -17,22 +19,16 @@ export async function startServer(
   options: AppOptions & { port?: number; host?: string },
 ): Promise<RunningApp> {
   const { app, http } = createApp(options)
-  let url = ''
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const listening = serve(
-      { fetch: app.fetch, port: options.port ?? 3000, hostname: options.host ?? '127.0.0.1' },
-      (info) => {
-        url = `http://${info.address}:${info.port}`
-        resolve(listening)
-      },
-    )
-    // #region shutdown
-    // closeWith: the client is closed once the server has closed, after its in-flight requests.
-    http.closeWith(listening)
-    // #endregion shutdown
-  })
+  // #region shutdown
+  // closeWith: the client is closed once the server has closed, after its in-flight requests.
+  const server = http.closeWith(
+    serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: options.host ?? '127.0.0.1' }),
+  )
+  // #endregion shutdown
+  await once(server, 'listening')
+  const { address, port } = server.address() as AddressInfo
   return {
-    url,
+    url: `http://${address}:${port}`,
     stats: () => http.stats(),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()))
