@@ -2,7 +2,16 @@ import { Agent, request as httpRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { sleep, startUpstream, type Upstream } from '../../support/upstream.js'
+import {
+  type BindingOptions,
+  type BindingStats,
+  ConnectionError,
+  type MooringClient,
+  MooringError,
+} from '@mooring/core'
+import { expect } from 'vitest'
+import { sleep, startUpstream, type Upstream, waitFor } from '../../support/upstream.js'
+import { countHandles, noMoreHandlesThan } from './handles.js'
 
 /**
  * The pieces of a soak, shared by the framework packages: an upstream that injects faults, a load
@@ -216,3 +225,186 @@ export async function heapAfterGc(): Promise<number> {
 }
 
 export const MiB = 1024 * 1024
+
+/** What a route answers: the upstream's JSON, its status for `/once`, or 502 with the typed error's fields. */
+export interface RouteAnswer {
+  status: number
+  body: unknown
+}
+
+/**
+ * The work of the soak's four routes, the same in every framework: `GET /item/:id`, `POST /order`
+ * (with an Idempotency-Key, so retried), `POST /once` (no key: never retried) and `GET /slow`.
+ */
+export async function answerRoute(
+  client: MooringClient,
+  route: Route,
+  id: string,
+  body: unknown,
+): Promise<RouteAnswer> {
+  try {
+    switch (route) {
+      case 'item':
+        return { status: 200, body: await (await client.get(`/item/${id}`)).json() }
+      case 'order':
+        return {
+          status: 200,
+          body: await (await client.post('/order', { json: body, idempotencyKey: 'auto' })).json(),
+        }
+      case 'once': {
+        const res = await client.post('/once', { json: body })
+        return { status: res.status, body: res.status === 200 ? await res.json() : await res.text() }
+      }
+      default:
+        return { status: 200, body: await (await client.get('/slow')).json() }
+    }
+  } catch (err) {
+    if (!(err instanceof MooringError)) throw err
+    return {
+      status: 502,
+      body: {
+        error: err.name,
+        causeCode: err instanceof ConnectionError ? err.causeCode : undefined,
+        delivery: (err as { delivery?: string }).delivery,
+      },
+    }
+  }
+}
+
+/** An app under soak, listening on 127.0.0.1, with its Mooring registration. */
+export interface SoakTarget {
+  base: string
+  stats(): BindingStats
+  /** Shuts the app down: server and registration. */
+  close(): Promise<void>
+}
+
+export interface SoakSettings {
+  seed: number
+  requests: number
+  /** Fewer than this by the time limit (a very slow machine) fails the soak. */
+  atLeast: number
+  warmUp: number
+  concurrency: number
+  /** New requests stop after this long, whatever the count reached. */
+  timeLimitMs: number
+  /** What the heap may grow by across the run, measured after GC. */
+  heapGrowthLimit: number
+}
+
+export const SOAK_DEFAULTS: SoakSettings = {
+  seed: Number(process.env.SOAK_SEED ?? 20_251_124),
+  requests: Number(process.env.SOAK_REQUESTS ?? 100_000),
+  atLeast: Math.min(Number(process.env.SOAK_REQUESTS ?? 100_000), 20_000),
+  warmUp: 2_000,
+  concurrency: 64,
+  timeLimitMs: 60_000,
+  heapGrowthLimit: 24 * MiB,
+}
+
+/** The registration every soaked app makes (the framework adds `scope: 'request'`, its default). */
+export function soakBindingOptions(upstreamUrl: string): BindingOptions {
+  return {
+    baseUrl: upstreamUrl,
+    propagate: ['x-request-id'],
+    limits: { connections: 32 },
+    retry: { backoff: { base: 2, max: 10 } },
+    timeout: { total: 10_000 },
+  }
+}
+
+/**
+ * Runs the soak against the app `start` makes (given the upstream's registration options), checks
+ * what every soak must hold, and returns the figures it printed.
+ */
+export async function soak(
+  name: string,
+  start: (options: BindingOptions) => Promise<SoakTarget>,
+  settings: SoakSettings = SOAK_DEFAULTS,
+): Promise<Record<string, unknown>> {
+  const handlesBefore = countHandles()
+  const faulty = await startFaultyUpstream(settings.seed, { reset: 0.02, stale: 0.02, unavailable: 0.03 })
+  const app = await start(soakBindingOptions(faulty.url))
+  const agent = new Agent({ keepAlive: true, maxSockets: settings.concurrency })
+
+  const plan = planFor(seededRandom(settings.seed + 1))
+  const tally = {
+    ok: 0,
+    onceFailed: 0,
+    hungUp: 0,
+    idempotentFailures: [] as SoakResult[],
+    unexpected: [] as SoakResult[],
+  }
+  const onResult = (i: number, result: SoakResult): void => {
+    if (result.status === 'hung-up') tally.hungUp++
+    else if (result.status === 200) {
+      if ((JSON.parse(result.body) as { id: string }).id === String(i)) tally.ok++
+      else tally.unexpected.push(result)
+    } else if (result.route === 'once') tally.onceFailed++
+    else if (result.route === 'slow' && result.status === 'failed') tally.unexpected.push(result)
+    else tally.idempotentFailures.push(result)
+  }
+  const task = (i: number): Promise<SoakResult> => send(app.base, agent, String(i), plan(i))
+
+  const started = performance.now()
+  const deadline = started + settings.timeLimitMs
+  let issued = await drive(settings.warmUp, settings.concurrency, deadline, task, onResult)
+  const heapBefore = await heapAfterGc()
+  issued += await drive(
+    settings.requests - settings.warmUp,
+    settings.concurrency,
+    deadline,
+    (i) => task(i + settings.warmUp),
+    (i, result) => onResult(i + settings.warmUp, result),
+  )
+  const elapsed = performance.now() - started
+  // drive() awaited every request; the calls the app made for them have settled too.
+  await waitFor(() => app.stats().inFlight === 0, 'the app to have no call in flight', 5_000)
+  const stats = app.stats()
+  const origin = stats.origins[faulty.url]
+
+  agent.destroy()
+  await app.close()
+  await faulty.upstream.waitForOpen(0, 5_000)
+  const heapAfter = await heapAfterGc()
+  await faulty.close()
+  // No socket, server or timer of the run is left: the app's, the client's or the upstream's.
+  await waitFor(() => noMoreHandlesThan(handlesBefore), 'no more live handles than before the run', 5_000)
+
+  const figures = {
+    seed: settings.seed,
+    requests: issued,
+    seconds: Number((elapsed / 1000).toFixed(1)),
+    perSecond: Math.round(issued / (elapsed / 1000)),
+    ok: tally.ok,
+    onceFailed: tally.onceFailed,
+    hungUp: tally.hungUp,
+    injected: faulty.injected,
+    retries: origin.retries,
+    budgetRefusals: origin.budgetRefusals,
+    upstreamCalls: { done: origin.done, failed: origin.failed },
+    scopes: { opened: stats.scopesOpened, closed: stats.scopesClosed },
+    heapMiB: { before: Number((heapBefore / MiB).toFixed(1)), after: Number((heapAfter / MiB).toFixed(1)) },
+  }
+  console.log(`${name} soak: ${JSON.stringify(figures)}`)
+
+  expect(issued).toBeGreaterThanOrEqual(settings.atLeast)
+  // Every idempotent call (GET, and POST with an Idempotency-Key) succeeded through the faults.
+  expect(tally.idempotentFailures).toEqual([])
+  expect(tally.unexpected).toEqual([])
+  expect(tally.ok + tally.onceFailed + tally.hungUp).toBe(issued)
+  // The faults happened, and were ridden out by replays and retries.
+  expect(faulty.injected.reset).toBeGreaterThan(0)
+  expect(faulty.injected.stale).toBeGreaterThan(0)
+  expect(faulty.injected.unavailable).toBeGreaterThan(0)
+  expect(origin.retries['stale-connection']).toBeGreaterThan(0)
+  expect(origin.retries['status:503']).toBeGreaterThan(0)
+  expect(tally.hungUp).toBeGreaterThan(0)
+  // A call without a key was never sent twice.
+  expect(Math.max(...faulty.onceDeliveries.values())).toBe(1)
+  // One scope per request that reached the app, every one closed.
+  expect(stats.scopesOpened).toBe(stats.scopesClosed)
+  expect(stats.scopesOpened).toBeGreaterThanOrEqual(issued - tally.hungUp)
+  expect(heapAfter - heapBefore).toBeLessThan(settings.heapGrowthLimit)
+  return figures
+}
