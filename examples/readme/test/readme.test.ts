@@ -28,8 +28,13 @@ describe('the root README', () => {
     const [first] = fencedBlocks(readme)
     expect(first.lang).toBe('sh')
     const commands = first.code.split('\n').map((line) => line.replace(/#.*$/, '').trim())
-    expect(commands).toEqual(['npm install -g pnpm@10 && pnpm install && pnpm demo', 'pnpm test'])
-    const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+    const { scripts, packageManager } = JSON.parse(read('package.json')) as {
+      scripts: Record<string, string>
+      packageManager: string
+    }
+    // The pnpm the repository names: any other would first switch itself to that one.
+    expect(commands).toEqual([`npm install -g ${packageManager} && pnpm install && pnpm demo`, 'pnpm test'])
+    expect(packageManager).toMatch(/^pnpm@10\.\d+\.\d+$/)
     expect(scripts.test).toBe('vitest run')
     // The demo runs the built examples, so it builds the packages, then every example app, first.
     const apps = ['express', 'fastify', 'hono', 'nest'].map((framework) => `examples/${framework}`)
