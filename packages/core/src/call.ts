@@ -71,6 +71,16 @@ enum Phase {
  * is told apart by its controller.
  */
 export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
+  /** @internal Links in the deadline sweeper's list and in the owner's list of calls (no Sets: see deadlines.ts). */
+  _sweepPrev: DeadlineHolder | null = null
+  _sweepNext: DeadlineHolder | null = null
+  _swept = false
+  /** @internal */
+  _ownerPrev: Call | null = null
+  /** @internal */
+  _ownerNext: Call | null = null
+  /** @internal */
+  _owned = false
   readonly owner: CallOwner
   readonly dispatcher: Dispatcher
   options: Dispatcher.DispatchOptions

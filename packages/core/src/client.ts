@@ -87,9 +87,13 @@ export class MooringClient implements CallOwner {
   readonly #settings: Settings
   #dispatcher: Dispatcher | null
   /** Calls made through this client directly. */
-  #calls: Set<Call> | null = null
+  /** Head of the list (through `Call._ownerNext`) of calls in flight from this client directly. */
+  #calls: Call | null = null
   /** Scopes below this one with calls in flight; an idle scope is not referenced, so a forgotten one is garbage. */
-  #busyChildren: Set<MooringClient> | null = null
+  /** Head of the list (through `#busyNext`) of scopes below with calls in flight. Lists, not Sets: see deadlines.ts. */
+  #busyChildren: MooringClient | null = null
+  #busyPrev: MooringClient | null = null
+  #busyNext: MooringClient | null = null
   /** Calls in flight here and in every scope below. */
   #active = 0
   #running = 0
@@ -314,13 +318,17 @@ export class MooringClient implements CallOwner {
   }
 
   #track(call: Call, origin: string): void {
-    if (this.#calls === null) this.#calls = new Set()
-    this.#calls.add(call)
+    call._owned = true
+    call._ownerNext = this.#calls
+    if (this.#calls !== null) this.#calls._ownerPrev = call
+    this.#calls = call
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
       if (c.#active++ === 0 && parent !== null) {
-        if (parent.#busyChildren === null) parent.#busyChildren = new Set()
-        parent.#busyChildren.add(c)
+        c.#busyPrev = null
+        c.#busyNext = parent.#busyChildren
+        if (parent.#busyChildren !== null) parent.#busyChildren.#busyPrev = c
+        parent.#busyChildren = c
       }
       if (parent === null) break
       c = parent
@@ -332,7 +340,15 @@ export class MooringClient implements CallOwner {
 
   /** @internal */
   _callSettled(call: Call, failed: boolean): void {
-    if (this.#calls === null || !this.#calls.delete(call)) return
+    if (!call._owned) return
+    call._owned = false
+    const prevCall = call._ownerPrev
+    const nextCall = call._ownerNext
+    if (prevCall !== null) prevCall._ownerNext = nextCall
+    else this.#calls = nextCall
+    if (nextCall !== null) nextCall._ownerPrev = prevCall
+    call._ownerPrev = null
+    call._ownerNext = null
     const counters = call.counters!
     counters.inFlight--
     if (failed) counters.failed++
@@ -345,7 +361,15 @@ export class MooringClient implements CallOwner {
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
       if (--c.#active === 0) {
-        if (parent !== null) parent.#busyChildren!.delete(c)
+        if (parent !== null) {
+          const prev = c.#busyPrev
+          const next = c.#busyNext
+          if (prev !== null) prev.#busyNext = next
+          else parent.#busyChildren = next
+          if (next !== null) next.#busyPrev = prev
+          c.#busyPrev = null
+          c.#busyNext = null
+        }
         c.#drained?.()
       }
       if (parent === null) break
@@ -395,8 +419,17 @@ export class MooringClient implements CallOwner {
   }
 
   #abortAll(cause: unknown): void {
-    if (this.#calls !== null) for (const call of this.#calls) call.abort(new AbortError(call.info, cause))
-    if (this.#busyChildren !== null) for (const child of this.#busyChildren) child.#abortAll(cause)
+    for (let call = this.#calls; call !== null; ) {
+      // Read first: aborting a call may unlink it.
+      const next = call._ownerNext
+      call.abort(new AbortError(call.info, cause))
+      call = next
+    }
+    for (let child = this.#busyChildren; child !== null; ) {
+      const next = child.#busyNext
+      child.#abortAll(cause)
+      child = next
+    }
     if (this.#waiting !== null) {
       // Queued behind maxConcurrent: let them run into the closed check and fail at once.
       const waiting = this.#waiting
