@@ -76,5 +76,27 @@ export function appTransport(app: InProcessApp, options: AppTransportOptions = {
   const kind = o.kind ?? (app.length >= 2 ? 'node' : 'fetch')
   if (kind === 'fetch') return new FetchTransport(app as FetchHandler)
   const listener = app as NodeRequestListener
+  isolateExpressPrototypes(listener)
   return new InjectTransport((injectOptions) => inject(listener, injectOptions))
+}
+
+/**
+ * light-my-request (6.x, index.js) rewires the request and response prototypes of the first
+ * Express app it injects into; those prototypes are shared by every Express app in the process,
+ * so apps served on real sockets afterwards break ("Cannot set properties of undefined"). Upstream
+ * fixed and reverted this (light-my-request#333). Giving this app its own copy of that layer keeps
+ * the rewiring to the app under test.
+ */
+function isolateExpressPrototypes(listener: NodeRequestListener): void {
+  const express = listener as unknown as { request?: { app?: unknown }; response?: object }
+  if (express.request?.app !== listener) return
+  for (const key of ['request', 'response'] as const) {
+    const own = express[key] as object
+    const shared = Object.getPrototypeOf(own) as object | null
+    if (shared === null || shared === Object.prototype) continue
+    Object.setPrototypeOf(
+      own,
+      Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared)),
+    )
+  }
 }
