@@ -3,8 +3,7 @@ import { get } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type RunningApp, startServer } from '../src/server.js'
 
-// On real sockets, in a file of its own: light-my-request (behind appTransport) rewires Express's
-// shared request and response prototypes for the whole process once it has served an Express app.
+// On real sockets: shutdown mid-request, then every upstream socket closed.
 
 let fake: FakeTmdb | undefined
 let server: RunningApp | undefined
