@@ -24,8 +24,9 @@ export class RetryBudget {
     this.#withdrawals = new Float64Array(this.#buckets)
   }
 
-  #advance(): number {
-    const second = Math.floor(Date.now() / 1000)
+  /** `now` is performance.now(): a budget only needs seconds that follow each other. */
+  #advance(now: number): number {
+    const second = Math.floor(now / 1000)
     if (second !== this.#second) {
       const gap = Math.min(second - this.#second, this.#buckets)
       for (let i = 1; i <= gap; i++) {
@@ -40,13 +41,13 @@ export class RetryBudget {
   }
 
   /** Counts a request (a first attempt). */
-  deposit(): void {
-    this.#deposits[this.#advance()]++
+  deposit(now: number): void {
+    this.#deposits[this.#advance(now)]++
   }
 
   /** Takes one retry from the budget; false (and a refusal counted) when it is spent. */
-  tryWithdraw(): boolean {
-    const idx = this.#advance()
+  tryWithdraw(now: number = performance.now()): boolean {
+    const idx = this.#advance(now)
     if (this.#floorUsed < this.#minPerSecond) {
       this.#floorUsed++
       return true

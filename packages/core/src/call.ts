@@ -35,14 +35,14 @@ export interface CallOwner {
 
 /** How a call may be tried again, decided once by the client when the call is made. */
 export interface CallRetry {
-  policy: RetryPolicy | null
-  budget: RetryBudget | null
+  readonly policy: RetryPolicy | null
+  readonly budget: RetryBudget | null
   /** The method is idempotent, or the request carries an Idempotency-Key. */
-  idempotent: boolean
+  readonly idempotent: boolean
   /** The body can be sent again. */
-  replayable: boolean
+  readonly replayable: boolean
   /** The origin's circuit breaker, when the client has them. */
-  breaker: CircuitBreaker | null
+  readonly breaker: CircuitBreaker | null
 }
 
 const NO_RETRIES: RetryRecord[] = []
@@ -162,7 +162,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     })
     this.#startedAt = now
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
-    this.retry.budget?.deposit()
+    this.retry.budget?.deposit(now)
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)

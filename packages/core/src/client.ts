@@ -39,7 +39,7 @@ import {
   type Settings,
 } from './settings.js'
 import { type ClientStats, readPoolStats } from './stats.js'
-import { appendQuery, resolveTarget, toBase } from './target.js'
+import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
 
@@ -86,6 +86,8 @@ export class MooringClient implements CallOwner {
   readonly #parent: MooringClient | null
   readonly #settings: Settings
   #dispatcher: Dispatcher | null
+  /** How a plain call to the base origin retries: the same for every such call, made once. */
+  #homeRetry: CallRetry | null = null
   /** Calls made through this client directly. */
   /** Head of the list (through `Call._ownerNext`) of calls in flight from this client directly. */
   #calls: Call | null = null
@@ -181,26 +183,40 @@ export class MooringClient implements CallOwner {
     const settings = this.#settings
     const root = this.#root
     if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')
-    const target = resolveTarget(root.base, path)
-    if (target === undefined) {
-      throw new RequestRejectedError(
-        { method, url: redactUrl(path) },
-        root.base === undefined
-          ? 'the path must be an absolute http(s) URL (the client has no baseUrl)'
-          : 'invalid path',
-      )
+    const base = root.base
+    let origin: string
+    let targetPath: string
+    let home: boolean
+    if (base !== undefined && isBasePath(path)) {
+      // The hot path: a path under the base, no URL parsed, no Target allocated.
+      origin = base.origin
+      targetPath = base.prefix === '' ? path : base.prefix + path
+      home = true
+    } else {
+      const target = resolveTarget(base, path)
+      if (target === undefined) {
+        throw new RequestRejectedError(
+          { method, url: redactUrl(path) },
+          base === undefined
+            ? 'the path must be an absolute http(s) URL (the client has no baseUrl)'
+            : 'invalid path',
+        )
+      }
+      origin = target.origin
+      targetPath = target.path
+      home = target.home
+      const allowed = root.options.allowedOrigins
+      if (!home && base !== undefined && allowed !== '*' && !allowed?.has(origin)) {
+        throw new RequestRejectedError(
+          { method, url: redactUrl(origin + targetPath) },
+          `the origin ${origin} is not the base origin ${base.origin} nor in allowedOrigins`,
+        )
+      }
     }
-    const allowed = root.options.allowedOrigins
-    if (!target.home && root.base !== undefined && allowed !== '*' && !allowed?.has(target.origin)) {
-      throw new RequestRejectedError(
-        { method, url: redactUrl(target.origin + target.path) },
-        `the origin ${target.origin} is not the base origin ${root.base.origin} nor in allowedOrigins`,
-      )
-    }
-    const query = target.home ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
-    const requestPath = appendQuery(target.path, query)
+    const query = home ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
+    const requestPath = appendQuery(targetPath, query)
 
-    const closedError = this.#closedError(method, target.origin + requestPath)
+    const closedError = this.#closedError(method, origin + requestPath)
     if (closedError !== null) throw closedError
 
     const hasJson = options.json !== undefined
@@ -221,7 +237,7 @@ export class MooringClient implements CallOwner {
       !(retry?.methods ?? IDEMPOTENT_METHODS).has(method)
 
     // The client's defaults go to the base origin only; elsewhere only what this request names.
-    let headers = target.home || root.base === undefined ? settings.headers : EMPTY_HEADERS
+    let headers = home || base === undefined ? settings.headers : EMPTY_HEADERS
     if (options.headers !== undefined || body?.contentType !== undefined || autoKey) {
       headers = { ...headers }
       if (options.headers !== undefined) {
@@ -230,7 +246,7 @@ export class MooringClient implements CallOwner {
         toHeaderRecord(
           options.headers,
           (problem) => {
-            throw new RequestRejectedError({ method, url: redactUrl(target.origin + requestPath) }, problem)
+            throw new RequestRejectedError({ method, url: redactUrl(origin + requestPath) }, problem)
           },
           headers,
         )
@@ -249,23 +265,35 @@ export class MooringClient implements CallOwner {
     if (signal !== undefined) {
       if (!isAbortSignal(signal)) throw new ConfigError('signal', signal, 'an AbortSignal')
       if (signal.aborted)
-        throw new AbortError({ method, url: redactUrl(target.origin + requestPath) }, signal.reason)
+        throw new AbortError({ method, url: redactUrl(origin + requestPath) }, signal.reason)
     }
 
     const now = performance.now()
     let totalDeadline = now + timeouts.total
     if (settings.deadline < totalDeadline) totalDeadline = settings.deadline
 
-    const callRetry: CallRetry = {
-      policy: retry,
-      budget: retry === null ? null : budgetFor(root, target.origin),
-      idempotent:
-        (retry?.methods ?? IDEMPOTENT_METHODS).has(method) || headers['idempotency-key'] !== undefined,
-      replayable: body === undefined || body.replayable,
-      breaker: breakerFor(root, target.origin),
+    const idempotent = (retry?.methods ?? IDEMPOTENT_METHODS).has(method)
+    let callRetry: CallRetry
+    if (home && idempotent && body === undefined && retry === settings.retry) {
+      // The common call (a GET to the base origin with the client's policy) shares one frozen plan.
+      callRetry = this.#homeRetry ??= Object.freeze({
+        policy: retry,
+        budget: retry === null ? null : budgetFor(root, origin),
+        idempotent: true,
+        replayable: true,
+        breaker: breakerFor(root, origin),
+      })
+    } else {
+      callRetry = {
+        policy: retry,
+        budget: retry === null ? null : budgetFor(root, origin),
+        idempotent: idempotent || headers['idempotency-key'] !== undefined,
+        replayable: body === undefined || body.replayable,
+        breaker: breakerFor(root, origin),
+      }
     }
     const dispatchOptions: Dispatcher.DispatchOptions = {
-      origin: target.origin,
+      origin,
       path: requestPath,
       method: method as Dispatcher.HttpMethod,
       headers,
@@ -293,7 +321,7 @@ export class MooringClient implements CallOwner {
         ? settings.maxRedirects
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
-    this.#track(call, target.origin)
+    this.#track(call, origin)
     if (settings.maxConcurrent !== 0 && this.#running >= settings.maxConcurrent) return this.#enqueue(call)
     this.#running++
     return call.run(now)

@@ -20,6 +20,13 @@ export function toBase(url: URL | undefined): Base | undefined {
 
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/
 
+/** '/' followed by anything but '/' or '\\': a path under the base, resolved with no URL parsing. */
+export function isBasePath(path: string): boolean {
+  if (path.charCodeAt(0) !== 47) return false
+  const c1 = path.charCodeAt(1)
+  return c1 !== 47 && c1 !== 92
+}
+
 /**
  * Resolves `path` against the base. A relative path is appended to the base path (`/v1` + `users`
  * → `/v1/users`), so it can never leave the base origin: only an absolute URL or a `//host` path
@@ -27,12 +34,11 @@ const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/
  * neither (no base and not absolute).
  */
 export function resolveTarget(base: Base | undefined, path: string): Target | undefined {
-  const c0 = path.charCodeAt(0)
-  const c1 = path.charCodeAt(1)
-  // '/' followed by anything but '/' or '\' : the hot path, no URL parsing.
-  if (base !== undefined && c0 === 47 && c1 !== 47 && c1 !== 92) {
+  if (base !== undefined && isBasePath(path)) {
     return { origin: base.origin, path: base.prefix === '' ? path : base.prefix + path, home: true }
   }
+  const c0 = path.charCodeAt(0)
+  const c1 = path.charCodeAt(1)
   if (ABSOLUTE.test(path) || ((c0 === 47 || c0 === 92) && (c1 === 47 || c1 === 92))) {
     let url: URL
     try {
