@@ -15,7 +15,7 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
-import { errorCode, mapError } from './map-error.js'
+import { errorCode, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl } from './redact.js'
@@ -409,7 +409,15 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   /** The reason to retry after `err`, or null when the policy does not retry it. */
   #errorRetryReason(err: unknown): string | null {
     const { policy, idempotent, replayable } = this.retry
-    if (policy === null || !idempotent || !replayable || this.#retriesUsed >= policy.limit) return null
+    if (policy === null || !replayable || this.#retriesUsed >= policy.limit) return null
+    // Any method may be retried when nothing of it was sent (a refused connection, a failed
+    // handshake): that is no blind retry of a write.
+    if (
+      !idempotent &&
+      !(err instanceof TimeoutError ? err.delivery === 'not-sent' : wasNotSent(err, this.#started))
+    ) {
+      return null
+    }
     if (err instanceof TimeoutError) return policy.timeouts.has(err.phase) ? `timeout:${err.phase}` : null
     const code = errorCode(err)
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null

@@ -75,6 +75,7 @@ const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 const NO_INIT: RequestInit = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
+const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
 
 /**
  * A client, or a scope of one: the same request API either way. A root client owns a dispatcher
@@ -215,6 +216,14 @@ export class MooringClient implements CallOwner {
     }
     const query = home ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
     const requestPath = appendQuery(targetPath, query)
+    // What undici would refuse to write (a space, a control character, one past U+00FF) is refused
+    // here on every transport, before anything is sent.
+    if (UNWRITABLE_PATH.test(requestPath)) {
+      throw new RequestRejectedError(
+        { method, url: redactUrl(origin + requestPath) },
+        'the path has characters that cannot be sent (encode them)',
+      )
+    }
 
     const closedError = this.#closedError(method, origin + requestPath)
     if (closedError !== null) throw closedError

@@ -20,7 +20,15 @@ const NOT_SENT = new Set([
 
 export function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : 'UNKNOWN'
+  if (typeof code === 'string') return code
+  // undici 7 builds its HTTP parser error without a code.
+  if ((err as { name?: unknown } | null)?.name === 'HTTPParserError') return 'UND_ERR_HTTP_PARSER'
+  return 'UNKNOWN'
+}
+
+/** Nothing of the request can have reached the server: no connection was made, or none was used. */
+export function wasNotSent(err: unknown, started: boolean): boolean {
+  return !started || NOT_SENT.has(errorCode(err))
 }
 
 /**
@@ -35,7 +43,7 @@ export function mapError(
 ): MooringError {
   if (err instanceof MooringError) return err
   const code = errorCode(err)
-  const delivery: Delivery = !started || NOT_SENT.has(code) ? 'not-sent' : 'maybe'
+  const delivery: Delivery = wasNotSent(err, started) ? 'not-sent' : 'maybe'
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return new TimeoutError('connect', timeouts.connect, request, 'not-sent', err)
