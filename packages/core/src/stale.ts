@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import { buildConnector } from 'undici'
+import { buildConnector, errors } from 'undici'
 import { errorCode } from './map-error.js'
 
 const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
@@ -23,13 +23,19 @@ export function isStaleConnectionError(err: unknown): boolean {
 }
 
 /**
- * undici's own connector, with one addition: a socket error is stamped with how many bytes the
+ * undici's own connector, with two additions: a precise connect timeout, and a socket error stamped with how many bytes the
  * socket had read, so a reset on a reused connection can be told from one on a fresh connection.
  */
 export function staleAwareConnector(options: buildConnector.BuildOptions): buildConnector.connector {
-  const connect = buildConnector(options)
-  return (opts, callback) =>
-    connect(opts, (...args: [null, Socket] | [Error, null]) => {
+  const connect = buildConnector(options) as (
+    opts: buildConnector.Options,
+    callback: buildConnector.Callback,
+  ) => Socket | undefined
+  const timeout = options.timeout ?? 0
+  return (opts, callback) => {
+    let timer: NodeJS.Timeout | undefined
+    const pending = connect(opts, (...args: [null, Socket] | [Error, null]) => {
+      if (timer !== undefined) clearTimeout(timer)
       const socket = args[1]
       if (socket != null) {
         // What the socket had read when undici last wrote a request on it: anything read since is
@@ -52,4 +58,11 @@ export function staleAwareConnector(options: buildConnector.BuildOptions): build
       }
       callback(...args)
     })
+    // undici keeps the connect timeout on its coarse clock (up to a second late); this timer, one
+    // per connection, keeps it to the millisecond. undici's stays as the backstop.
+    if (timeout > 0 && pending !== undefined) {
+      timer = setTimeout(() => pending.destroy(new errors.ConnectTimeoutError()), timeout)
+      timer.unref()
+    }
+  }
 }
