@@ -143,6 +143,7 @@ function frameworksSection(frameworks, size, chartPath) {
     `upstream once and returns its JSON. ${size.frameworkRounds} rounds of ${size.frameworkSeconds} s per route, order rotated each round;`,
     'medians, and medians of same-round ratios to the handwritten route. CPU is the app process’s per',
     'request. Upstream connections: opened during the measured rounds. Failed: non-2xx, errors and timeouts.',
+    'autocannon reports latency in whole milliseconds.',
     '',
     rows.length > 0
       ? table(

@@ -7,12 +7,14 @@ function escapeXml(text) {
   return String(text).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-/** A round number just above `max`, so the scale ends on a readable tick. */
-function niceCeiling(max) {
-  if (!(max > 0)) return 1
+/** A round number just above `max`, and a tick count that splits it into round steps. */
+function niceScale(max) {
+  if (!(max > 0)) return { max: 1, ticks: 5 }
   const magnitude = 10 ** Math.floor(Math.log10(max))
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= max) return step * magnitude
-  return 10 * magnitude
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * magnitude >= max) return { max: step * magnitude, ticks: step === 2 ? 4 : 5 }
+  }
+  return { max: 10 * magnitude, ticks: 5 }
 }
 
 /**
@@ -28,7 +30,7 @@ export function barChart({ title, unit, groups, seriesColors = false }) {
   const top = 40
   const width = labelWidth + plotWidth + valueWidth + 20
   const values = groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite)
-  const max = niceCeiling(Math.max(0, ...values))
+  const { max, ticks: tickCount } = niceScale(Math.max(0, ...values))
   const scale = (v) => (Number.isFinite(v) ? (Math.max(0, v) / max) * plotWidth : 0)
 
   const parts = []
@@ -52,11 +54,11 @@ export function barChart({ title, unit, groups, seriesColors = false }) {
   }
   const bottom = y + 24
   const ticks = []
-  for (let i = 0; i <= 4; i++) {
-    const x = labelWidth + (plotWidth * i) / 4
+  for (let i = 0; i <= tickCount; i++) {
+    const x = labelWidth + (plotWidth * i) / tickCount
     ticks.push(
       `<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${y}" stroke="#d0d7de" stroke-width="1"/>`,
-      `<text x="${x}" y="${y + 16}" text-anchor="middle" fill="#57606a">${((max * i) / 4).toLocaleString('en-US')}</text>`,
+      `<text x="${x}" y="${y + 16}" text-anchor="middle" fill="#57606a">${((max * i) / tickCount).toLocaleString('en-US')}</text>`,
     )
   }
   return [
