@@ -11,8 +11,20 @@ function escapeXml(text) {
 function niceScale(max) {
   if (!(max > 0)) return { max: 1, ticks: 5 }
   const magnitude = 10 ** Math.floor(Math.log10(max))
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (step * magnitude >= max) return { max: step * magnitude, ticks: step === 2 ? 4 : 5 }
+  // Each ceiling with a tick count that cuts it into round steps.
+  for (const [step, ticks] of [
+    [1, 5],
+    [1.5, 3],
+    [2, 4],
+    [2.5, 5],
+    [3, 3],
+    [4, 4],
+    [5, 5],
+    [6, 3],
+    [8, 4],
+    [10, 5],
+  ]) {
+    if (step * magnitude >= max) return { max: step * magnitude, ticks }
   }
   return { max: 10 * magnitude, ticks: 5 }
 }
