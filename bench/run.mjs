@@ -92,3 +92,22 @@ for (const t of checkTargets(results, { times, mib })) {
 }
 if (profileDir !== undefined) summarizeProfiles(profileDir, log)
 log(`wrote ${resultsFile} in ${Math.round(run.durationS)} s`)
+
+// Targets are findings; these are failures of the code under test or of the harness, quick or not.
+const problems = [
+  ...[...(results.clients?.rows ?? []), ...(results.retry?.rows ?? [])]
+    .filter((r) => r.errors > 0)
+    .map((r) => `${r.label}: ${r.errors} failed requests (${r.firstError})`),
+  ...(results.frameworks ?? []).filter((f) => f.broken).map((f) => `${f.label}: ${f.unavailable}`),
+  ...(results.frameworks ?? [])
+    .flatMap((f) => (f.rows ?? []).map((r) => ({ f, r })))
+    .filter(({ r }) => r.failed > 0)
+    .map(({ f, r }) => `${f.label}, ${r.label}: ${r.failed} failed requests`),
+  ...Object.entries(results.memory ?? {})
+    .filter(([, m]) => m.errors > 0)
+    .map(([mode, m]) => `memory (${mode}): ${m.errors} failed requests`),
+]
+if (problems.length > 0) {
+  log(`\n${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`)
+  process.exitCode = 1
+}

@@ -65,7 +65,8 @@ export async function runFrameworkSection({ upstream, size, frameworks, unbuilt 
     } catch (err) {
       await Promise.all(apps.map((app) => app.child.close()))
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
-      results.push({ ...framework, unavailable: reason })
+      // Built, yet the app did not start: a broken plugin or harness, not a missing one.
+      results.push({ ...framework, unavailable: reason, broken: true })
       log(`  ${framework.label}: left out (${reason})`)
       continue
     }
