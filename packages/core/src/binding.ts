@@ -1,6 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
+import {
+  type CloseOptions,
+  createClient,
+  MooringClient,
+  type ScopeMaker,
+  type ScopeOptions,
+} from './client.js'
 import { ConfigError, DownstreamClosedError } from './errors.js'
+import type { HeaderRecord } from './headers.js'
 import {
   DEFAULT_LIMITS,
   expectMs,
@@ -88,6 +95,7 @@ const BINDING_KEYS = [
   'client',
   'drainTimeout',
 ]
+const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
 /**
@@ -101,11 +109,10 @@ export class ClientBinding {
   /** The app client: one pool for the app's lifetime. */
   readonly client: MooringClient
   readonly #ownsClient: boolean
-  readonly #scopeTemplate: ScopeOptions
+  readonly #makeScope: ScopeMaker | null
   readonly #propagate: readonly string[]
   readonly #deadline: number
   readonly #storage = new AsyncLocalStorage<MooringClient>()
-  readonly #open = new Set<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
   readonly #drainTimeout: number | undefined
   #closing: Promise<void> | null = null
@@ -184,30 +191,40 @@ export class ClientBinding {
       template.tls = own.requestTls as TlsOptions
     }
     if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
-    this.#scopeTemplate = template
+    // Validated once here; per request a scope is made with no option parsing.
+    this.#makeScope = mode === 'request' ? this.client._scopeMaker(template) : null
   }
 
   /** The client for an inbound request: a new scope in request mode, the app client in app mode. */
   open(inbound: InboundRequest): MooringClient {
-    if (this.mode === 'app') return this.client
-    const scopeOptions: ScopeOptions = { ...this.#scopeTemplate }
-    if (inbound.signal !== undefined) scopeOptions.signal = inbound.signal
-    if (this.#propagate.length > 0) scopeOptions.headers = this.#propagated(inbound.headers)
-    if (this.#deadline !== 0) scopeOptions.deadline = (inbound.startedAt ?? Date.now()) + this.#deadline
-    const scope = this.client.scope(scopeOptions)
+    const makeScope = this.#makeScope
+    if (makeScope === null) return this.client
+    let deadline = Number.POSITIVE_INFINITY
+    if (this.#deadline !== 0) {
+      const now = performance.now()
+      deadline =
+        inbound.startedAt === undefined
+          ? now + this.#deadline
+          : now + (inbound.startedAt + this.#deadline - Date.now())
+    }
+    const headers = this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined
+    const scope = makeScope(headers, inbound.signal, deadline)
     this.#opened++
-    this.#open.add(scope)
     return scope
   }
 
-  #propagated(headers: InboundRequest['headers']): Record<string, string | string[]> {
-    const out: Record<string, string | string[]> = {}
+  /** The inbound headers to copy, or undefined when the request has none of them. */
+  #propagated(headers: InboundRequest['headers']): HeaderRecord | undefined {
+    let out: HeaderRecord | undefined
     const isWebHeaders = typeof (headers as Headers).get === 'function'
     for (const name of this.#propagate) {
       const value = isWebHeaders
         ? (headers as Headers).get(name)
         : (headers as Record<string, string | string[]>)[name]
-      if (value !== undefined && value !== null) out[name] = value
+      if (value !== undefined && value !== null) {
+        if (out === undefined) out = {}
+        out[name] = value
+      }
     }
     return out
   }
@@ -235,12 +252,15 @@ export class ClientBinding {
 
   /** Closes what `open` gave, aborting whatever the request left in flight. Safe to call twice. */
   release(client: MooringClient): Promise<void> {
-    if (!this.#open.delete(client)) return Promise.resolve()
+    if (client === this.client) return RESOLVED
+    if (client._closeCalled) return client.close()
     this.#closed++
     const closing = client.close()
-    // An isolated pool may still be closing its sockets: `close()` waits for those too.
-    this.#releasing.add(closing)
-    closing.finally(() => this.#releasing.delete(closing)).catch(() => {})
+    if (client.isolated) {
+      // Its pool may still be closing its sockets: `close()` waits for those too.
+      this.#releasing.add(closing)
+      closing.finally(() => this.#releasing.delete(closing)).catch(() => {})
+    }
     return closing
   }
 
@@ -275,8 +295,10 @@ export class ClientBinding {
   }
 
   async #shutdown(options: CloseOptions | undefined): Promise<void> {
+    // Scopes are not tracked here (a Set churned per request costs every request's objects a
+    // promotion to the old generation): the app client's close reaches the calls of every scope
+    // still open, and each scope is released by its request's teardown.
     if (this.#ownsClient) await this.client.close({ drainTimeout: this.#drainTimeout, ...options })
-    for (const scope of this.#open) this.release(scope)
     await Promise.all(this.#releasing)
   }
 

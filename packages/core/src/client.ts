@@ -71,6 +71,13 @@ export interface CloseOptions {
 
 export type { ScopeOptions }
 
+/** @internal */
+export type ScopeMaker = (
+  headers: HeaderRecord | undefined,
+  signal: AbortSignal | undefined,
+  deadline: number,
+) => MooringClient
+
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 const NO_INIT: RequestInit = Object.freeze({})
@@ -436,6 +443,38 @@ export class MooringClient implements CallOwner {
     if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
     const settings = deriveScopeSettings(this.#root, this.#settings, options)
     return new MooringClient(this.#root, this, settings)
+  }
+
+  /**
+   * @internal One kind of scope, validated once, made many times: what a framework binding opens
+   * per inbound request, with no option parsing per request. `headers` are already valid (an
+   * inbound request's); `deadline` is a performance.now() time.
+   */
+  _scopeMaker(options: ScopeOptions): ScopeMaker {
+    const template = deriveScopeSettings(this.#root, this.#settings, options)
+    return (headers, signal, deadline) => {
+      if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
+      const settings =
+        headers === undefined && signal === undefined && deadline >= template.deadline
+          ? template
+          : {
+              ...template,
+              headers: headers === undefined ? template.headers : { ...template.headers, ...headers },
+              signal,
+              deadline: Math.min(template.deadline, deadline),
+            }
+      return new MooringClient(this.#root, this, settings)
+    }
+  }
+
+  /** @internal True once `close()` or `destroy()` was called on this very client. */
+  get _closeCalled(): boolean {
+    return this.#closing !== null
+  }
+
+  /** True for a scope with a pool of its own (`pool: 'isolated'`). */
+  get isolated(): boolean {
+    return this.#settings.isolatedPool !== null
   }
 
   /** The scope's signal fired. */

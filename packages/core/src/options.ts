@@ -113,7 +113,9 @@ export const DEFAULT_LIMITS: Readonly<NormalizedLimits> = Object.freeze({
   keepAliveTimeout: 4_000,
   keepAliveMaxTimeout: 60_000,
   pipelining: 1,
-  maxLifetime: 300_000,
+  // Off, as .NET's PooledConnectionLifetime is by default: undici 7's clientTtl costs about 1 µs per
+  // request (bench/README.md). Set it where the upstream's DNS moves.
+  maxLifetime: 0,
 })
 
 const TIMEOUT_KEYS = ['connect', 'headers', 'body', 'pool', 'total'] as const
