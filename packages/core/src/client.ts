@@ -338,8 +338,10 @@ export class MooringClient implements CallOwner {
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
     this.#track(call, origin)
-    if (settings.maxConcurrent !== 0 && this.#running >= settings.maxConcurrent) return this.#enqueue(call)
-    this.#running++
+    if (settings.maxConcurrent !== 0) {
+      if (this.#running >= settings.maxConcurrent) return this.#enqueue(call)
+      this.#running++
+    }
     return call.run(now)
   }
 
