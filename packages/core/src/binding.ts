@@ -60,7 +60,7 @@ export interface NodeIncoming {
 export interface NodeOutgoing {
   readonly closed: boolean
   readonly writableFinished: boolean
-  once(event: 'close', listener: () => void): unknown
+  on(event: 'close', listener: () => void): unknown
 }
 
 /** A server that says when it has closed (node:http, @hono/node-server, …). */
@@ -245,8 +245,9 @@ export class ClientBinding {
       this.release(client).catch(() => {})
     }
     // The connection can drop before the framework reaches us: 'close' has then been emitted already.
+    // `on`, not `once`: a response closes once and is then dropped, and `once` wraps every listener.
     if (outgoing.closed) end()
-    else outgoing.once('close', end)
+    else outgoing.on('close', end)
     return client
   }
 

@@ -27,7 +27,7 @@ function isNodeOutgoing(value: unknown): value is NodeOutgoing {
   return (
     value !== null &&
     typeof value === 'object' &&
-    typeof (value as NodeOutgoing).once === 'function' &&
+    typeof (value as NodeOutgoing).on === 'function' &&
     typeof (value as NodeOutgoing).closed === 'boolean' &&
     typeof (value as NodeOutgoing).writableFinished === 'boolean'
   )
