@@ -1,12 +1,4 @@
-import type { Server } from 'node:net'
-import {
-  type BindingOptions,
-  type BindingStats,
-  ClientBinding,
-  type CloseOptions,
-  MooringError,
-  type MooringClient,
-} from '@mooring/core'
+import { type BindingOptions, ClientBinding, MooringClient, MooringError } from '@mooring/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { checkRequestProperty } from './name.js'
 
@@ -29,25 +21,22 @@ export interface MooringExpressOptions<Name extends string = 'http'> extends Bin
 }
 
 /**
- * One registration of Mooring in an Express app. Mount `middleware`, read the client from
- * `req[name]` (or `from(req)`, or `current()` where there is no `req`), close it with the server.
+ * One registration of Mooring in an Express app: core's ClientBinding (the app client, `current()`,
+ * `stats()`, `close()`, `closeWith(server)`) plus the Express glue. Mount `middleware`, read the
+ * client from `req[name]` (or `from(req)`, or `current()` where there is no `req`).
  */
-export class ExpressMooring<Name extends string = 'http'> {
-  readonly name: Name
-  /** The core registration: lifecycle, AsyncLocalStorage and stats live there. */
-  readonly binding: ClientBinding
-  readonly #clients = new WeakMap<Request, MooringClient>()
+export class ExpressMooring<Name extends string = 'http'> extends ClientBinding {
+  declare readonly name: Name
 
   constructor(options: MooringExpressOptions<Name> = {}) {
     // Before the binding, which creates the pool: a registration that fails leaves nothing open.
     if (typeof options?.name === 'string') checkRequestProperty(options.name)
-    this.binding = new ClientBinding(options)
-    this.name = this.binding.name as Name
+    super(options)
   }
 
-  /** The app client: one pool for the app's lifetime. */
-  get client(): MooringClient {
-    return this.binding.client
+  /** The registration itself: kept so code written against `http.binding` goes on working. */
+  get binding(): ClientBinding {
+    return this
   }
 
   /**
@@ -56,70 +45,50 @@ export class ExpressMooring<Name extends string = 'http'> {
    * the connection drops, whatever the handler did; a dropped connection aborts its calls first.
    */
   readonly middleware: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
+    const existing = (req as unknown as Record<string, unknown>)[this.name]
     // Mounted twice on one route (app and router): the request keeps the client it already has.
-    if (this.#clients.has(req)) next()
-    else if ((req as unknown as Record<string, unknown>)[this.name] !== undefined) {
+    if (existing !== undefined && existing === this.current()) next()
+    else if (existing !== undefined) {
       next(
         new MooringError(
           'MOORING_NAME_TAKEN',
           `req.${this.name} is already set: give each mooring() registration its own name`,
         ),
       )
-    } else if (this.binding.mode === 'app') {
-      this.#attach(req, res, this.binding.client)
+    } else if (this.mode === 'app') {
+      this.#attach(req, res, this.client)
       next()
     } else this.#openScope(req, res, next)
   }
 
   #openScope(req: Request, res: Response, next: NextFunction): void {
-    const binding = this.binding
     let client: MooringClient
     try {
       // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
-      client = binding.openExchange(req, res)
+      client = this.openExchange(req, res)
     } catch (err) {
       next(err)
       return
     }
     this.#attach(req, res, client)
-    binding.run(client, next)
+    this.run(client, next)
   }
 
   #attach(req: Request, res: Response, client: MooringClient): void {
-    this.#clients.set(req, client)
     ;(req as unknown as Record<string, unknown>)[this.name] = client
     res.locals[this.name] = client
   }
 
   /** The request's client, typed whatever the registration's name; throws if `middleware` did not run. */
   from(req: Request): MooringClient {
-    const client = this.#clients.get(req)
-    if (client === undefined) {
+    const client = (req as unknown as Record<string, unknown>)[this.name]
+    if (!(client instanceof MooringClient)) {
       throw new MooringError(
         'MOORING_NOT_BOUND',
         `no client for this request: mount the '${this.name}' middleware before the route`,
       )
     }
     return client
-  }
-
-  /** The current request's client inside a request (services with no `req`); the app client outside. */
-  current(): MooringClient {
-    return this.binding.current()
-  }
-
-  stats(): BindingStats {
-    return this.binding.stats()
-  }
-
-  /** Closes the app client (unless it was given) after its in-flight calls drain, and any request client still open. Idempotent. */
-  close(options?: CloseOptions): Promise<void> {
-    return this.binding.close(options)
-  }
-
-  /** Closes the registration once `server` has closed (after its in-flight requests): `const server = http.closeWith(app.listen(port))`. */
-  closeWith<S extends Server>(server: S): S {
-    return this.binding.closeWith(server)
   }
 }
 

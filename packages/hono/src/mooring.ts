@@ -1,12 +1,4 @@
-import {
-  type BindingOptions,
-  type BindingStats,
-  ClientBinding,
-  type CloseOptions,
-  type ClosingServer,
-  type MooringClient,
-  MooringError,
-} from '@mooring/core'
+import { type BindingOptions, ClientBinding, type MooringClient, MooringError } from '@mooring/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { withRequestClient } from './request-client.js'
@@ -25,30 +17,30 @@ export interface MooringOptions<Name extends string = 'http'> extends BindingOpt
   name?: Name
 }
 
-/** What `closeWith` needs of a server: the one `serve()` from @hono/node-server returns will do. */
 /**
- * One registration of Mooring in a hono app. Mount `middleware`, read the client from `c.var[name]`
- * (or `current()` where there is no `c`), close it with the server.
+ * One registration of Mooring in a hono app: core's ClientBinding (the app client, `current()`,
+ * `stats()`, `close()`, `closeWith(server)`) plus the hono glue. Mount `middleware`, read the
+ * client from `c.var[name]` (or `current()` where there is no `c`).
  */
-export class HonoMooring<Name extends string = 'http'> {
-  readonly name: Name
-  /** The core registration: lifecycle, AsyncLocalStorage and stats live there. */
-  readonly binding: ClientBinding
+export class HonoMooring<Name extends string = 'http'> extends ClientBinding {
+  declare readonly name: Name
   /**
    * Sets `c.var[name]` and runs the rest of the chain with it as `current()`. In request scope the
    * client is the request's own, aborted if the downstream client goes away and closed once the
    * response is done: sent, streamed to its end, cancelled, or failed.
    */
   readonly middleware: MiddlewareHandler<MooringEnv<Name>>
-  /** Contexts this registration has given a client, so mounting it twice opens one client, not two. */
-  readonly #served = new WeakSet<Context>()
 
   constructor(options: MooringOptions<Name> = {}) {
-    this.binding = new ClientBinding(options)
-    this.name = this.binding.name as Name
+    super(options)
+    const attach = (c: Context, client: MooringClient): void => {
+      c.set(this.name, client)
+    }
     this.middleware = createMiddleware<MooringEnv<Name>>(async (c, next) => {
-      if (c.get(this.name) !== undefined) {
-        if (!this.#served.has(c)) {
+      const existing = c.get(this.name)
+      if (existing !== undefined) {
+        // Mounted twice on one route: the request keeps the client this registration gave it.
+        if (existing !== this.current()) {
           throw new MooringError(
             'MOORING_NAME_TAKEN',
             `c.var.${this.name} is already set: give each mooring() registration its own name`,
@@ -57,44 +49,18 @@ export class HonoMooring<Name extends string = 'http'> {
         await next()
         return
       }
-      const attach = (client: MooringClient): void => {
-        this.#served.add(c)
-        c.set(this.name, client)
-      }
-      if (this.binding.mode === 'request') {
-        await withRequestClient(c, next, this.binding, attach)
+      if (this.mode === 'request') {
+        await withRequestClient(c, next, this, (client) => attach(c, client))
         return
       }
-      attach(this.binding.client)
+      attach(c, this.client)
       await next()
     })
   }
 
-  /** The app client: one pool for the app's lifetime. */
-  get client(): MooringClient {
-    return this.binding.client
-  }
-
-  /** The current request's client inside a request (services with no `c`); the app client outside. */
-  current(): MooringClient {
-    return this.binding.current()
-  }
-
-  stats(): BindingStats {
-    return this.binding.stats()
-  }
-
-  /**
-   * Closes the app client (unless it was given) after its in-flight calls drain, and any request
-   * client still open. Call it once the server has stopped taking requests. Idempotent.
-   */
-  close(options?: CloseOptions): Promise<void> {
-    return this.binding.close(options)
-  }
-
-  /** Closes the registration once `server` has closed (after its in-flight requests): `const server = http.closeWith(serve(app))`. */
-  closeWith<S extends ClosingServer>(server: S): S {
-    return this.binding.closeWith(server)
+  /** The registration itself: kept so code written against `http.binding` goes on working. */
+  get binding(): ClientBinding {
+    return this
   }
 }
 
