@@ -83,18 +83,16 @@ export interface BindingStats extends ClientStats {
   scopesClosed: number
 }
 
-const BINDING_KEYS = [
-  'scope',
-  'name',
+/** Options that shape each request's scope, so have no meaning in app scope. */
+const REQUEST_ONLY_KEYS = [
   'pool',
   'requestLimits',
   'requestTls',
   'maxConcurrent',
   'propagate',
   'deadline',
-  'client',
-  'drainTimeout',
-]
+] as const
+const BINDING_KEYS: readonly string[] = ['scope', 'name', ...REQUEST_ONLY_KEYS, 'client', 'drainTimeout']
 const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
@@ -146,14 +144,7 @@ export class ClientBinding {
     const maxConcurrent =
       own.maxConcurrent === undefined ? undefined : expectPositiveInt('maxConcurrent', own.maxConcurrent)
     if (mode === 'app') {
-      for (const key of [
-        'pool',
-        'requestLimits',
-        'requestTls',
-        'maxConcurrent',
-        'propagate',
-        'deadline',
-      ] as const) {
+      for (const key of REQUEST_ONLY_KEYS) {
         if (own[key] !== undefined)
           throw new ConfigError(key, own[key], "no value when scope is 'app' (it is per request)")
       }

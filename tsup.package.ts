@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup'
+
+/** The build every package shares: ESM and CJS with their `.d.ts`, for Node 20. */
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: { compilerOptions: { stripInternal: true } },
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+})
