@@ -9,17 +9,15 @@ import {
 import { ConfigError, DownstreamClosedError } from './errors.js'
 import type { HeaderRecord } from './headers.js'
 import {
+  type ClientOptions,
   DEFAULT_LIMITS,
-  expectMs,
-  expectObject,
-  expectPositiveInt,
   type LimitOptions,
   normalizeLimits,
   normalizeTls,
   type TlsOptions,
 } from './options.js'
-import type { ClientOptions } from './options.js'
 import type { ClientStats } from './stats.js'
+import { expectMs, expectObject, expectPositiveInt } from './validate.js'
 
 /**
  * What a framework registration takes: every client option, plus how handlers get their client.

@@ -201,7 +201,7 @@ const SECRET_OPTION =
 const CREDENTIAL_VALUE = /^(bearer|basic|digest|token)\s/i
 
 /** Describes a wrong option value for a message, never printing what may be a secret. */
-export function describeValue(option: string, value: unknown): string {
+function describeValue(option: string, value: unknown): string {
   if (value === null) return 'null'
   const type = Array.isArray(value) ? 'array' : typeof value
   if (SECRET_OPTION.test(option) || option.startsWith('header')) return `a ${type}`

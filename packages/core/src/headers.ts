@@ -10,7 +10,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const FORBIDDEN_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /** Returns the reason a header is refused, never quoting the value (it may be a secret). */
-export function headerProblem(name: string, value: string): string | undefined {
+function headerProblem(name: string, value: string): string | undefined {
   if (!TOKEN.test(name))
     return `header name ${JSON.stringify(name.replace(/[\r\n\0]/g, '?'))} is not a valid token`
   if (FORBIDDEN_VALUE.test(value))
@@ -81,13 +81,6 @@ export function configHeaders(path: string, input: unknown): HeaderRecord {
   return toHeaderRecord(input as HeadersInput, (problem) => {
     throw new ConfigError(path, undefined, `valid headers (${problem})`)
   })
-}
-
-/** Merges `over` onto `base`; `over` wins per name. Returns `base` itself when there is nothing to add. */
-export function mergeHeaders(base: HeaderRecord, over: HeaderRecord | undefined): HeaderRecord {
-  if (over === undefined) return base
-  for (const _ in over) return { ...base, ...over }
-  return base
 }
 
 function appendQueryValue(params: URLSearchParams, key: string, value: QueryInput[keyof QueryInput]): void {

@@ -72,7 +72,3 @@ export function emit(hooks: Hooks | null, name: EventName, event: object): void 
     })
   }
 }
-
-export function validateHooks(value: unknown): Hooks | null {
-  return value === undefined ? null : (value as Hooks)
-}

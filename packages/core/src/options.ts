@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
-import { expectBoolean, expectMs, expectObject, expectPositiveInt, isPlainObject } from './validate.js'
+import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
 import { redactUrl } from './redact.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
@@ -203,7 +203,7 @@ export function normalizeTls(path: string, input: unknown): TlsOptions | undefin
   return o as TlsOptions
 }
 
-export function parseBaseUrl(path: string, value: unknown): URL {
+function parseBaseUrl(path: string, value: unknown): URL {
   let url: URL
   try {
     if (!(value instanceof URL) && typeof value !== 'string') throw new TypeError()
@@ -224,7 +224,7 @@ export function parseBaseUrl(path: string, value: unknown): URL {
   return url
 }
 
-export function isDispatcher(value: unknown): value is Dispatcher {
+function isDispatcher(value: unknown): value is Dispatcher {
   return (
     value !== null &&
     typeof value === 'object' &&
@@ -353,5 +353,3 @@ function normalizeHooks(value: unknown): Hooks | null {
   }
   return o as Hooks
 }
-
-export { expectBoolean, expectMs, expectObject, expectPositiveInt, isPlainObject }

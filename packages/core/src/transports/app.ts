@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import inject from 'light-my-request'
 import { ConfigError } from '../errors.js'
-import { expectObject } from '../options.js'
+import { expectObject } from '../validate.js'
 import { type FetchHandler, FetchTransport } from './fetch.js'
 import type { InProcessTransport } from './in-process.js'
 import { type Inject, type InjectedResponse, InjectTransport } from './inject.js'

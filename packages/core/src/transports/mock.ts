@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js'
 import { toHeaderRecord } from '../headers.js'
-import { expectObject, type HeadersInput, isPlainObject } from '../options.js'
+import type { HeadersInput } from '../options.js'
+import { expectObject, isPlainObject } from '../validate.js'
 import type { Response as UndiciResponse } from 'undici'
 import type { AppResponse } from './controller.js'
 import { FetchTransport, isResponse, transportError } from './fetch.js'
