@@ -232,7 +232,7 @@ export class MooringClient implements CallOwner {
       )
     }
 
-    const closedError = this.#closedError(method, origin + requestPath)
+    const closedError = this.#closedError(method, origin, requestPath)
     if (closedError !== null) throw closedError
 
     const hasJson = options.json !== undefined
@@ -353,7 +353,8 @@ export class MooringClient implements CallOwner {
       this.#running++
       const closedError = this.#closedError(
         call.options.method,
-        String(call.options.origin) + call.options.path,
+        String(call.options.origin),
+        call.options.path,
       )
       if (closedError !== null) {
         this._callSettled(call, true)
@@ -423,16 +424,15 @@ export class MooringClient implements CallOwner {
     }
   }
 
-  #closedError(method: string, url: string): MooringError | null {
+  /** The error for a call to `origin` + `path` when this client or an ancestor is closed; the URL is built only then. */
+  #closedError(method: string, origin: string, path: string): MooringError | null {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
-      if (c.#closeReason !== null) {
-        return c.#closeReason instanceof AbortError
-          ? new AbortError({ method, url: redactUrl(url) }, c.#closeReason.cause)
-          : new ClientClosedError(c.#parent === null ? 'client' : 'scope', { method, url: redactUrl(url) })
-      }
-      if (c.#closing !== null) {
-        return new ClientClosedError(c.#parent === null ? 'client' : 'scope', { method, url: redactUrl(url) })
-      }
+      if (c.#closeReason === null && c.#closing === null) continue
+      const request = { method, url: redactUrl(origin + path) }
+      const what = c.#parent === null ? 'client' : 'scope'
+      return c.#closeReason instanceof AbortError
+        ? new AbortError(request, c.#closeReason.cause)
+        : new ClientClosedError(what, request)
     }
     return null
   }
