@@ -22,7 +22,7 @@ import { redactUrl } from './redact.js'
 import { MooringResponse } from './response.js'
 import { backoffDelay, type RetryPolicy } from './retry.js'
 import { parseRetryAfter } from './retry-after.js'
-import type { OriginCounters } from './stats.js'
+import type { OriginState } from './stats.js'
 import { isStaleConnectionError } from './stale.js'
 
 type Controller = Dispatcher.DispatchController
@@ -126,7 +126,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #countAttempt = true
   #received = 0
   /** The per-origin counters of the client that made the call. */
-  counters: OriginCounters | null = null
+  counters: OriginState | null = null
 
   constructor(
     owner: CallOwner,

@@ -27,9 +27,7 @@ import { redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
 import {
-  breakerFor,
-  budgetFor,
-  countersFor,
+  originState,
   createRoot,
   deriveScopeSettings,
   isAbortSignal,
@@ -38,7 +36,7 @@ import {
   type ScopeOptions,
   type Settings,
 } from './settings.js'
-import { type ClientStats, readPoolStats } from './stats.js'
+import { type ClientStats, type OriginState, readPoolStats } from './stats.js'
 import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
@@ -288,24 +286,25 @@ export class MooringClient implements CallOwner {
     let totalDeadline = now + timeouts.total
     if (settings.deadline < totalDeadline) totalDeadline = settings.deadline
 
+    const state = originState(root, origin)
     const idempotent = (retry?.methods ?? IDEMPOTENT_METHODS).has(method)
     let callRetry: CallRetry
     if (home && idempotent && body === undefined && retry === settings.retry) {
       // The common call (a GET to the base origin with the client's policy) shares one frozen plan.
       callRetry = this.#homeRetry ??= Object.freeze({
         policy: retry,
-        budget: retry === null ? null : budgetFor(root, origin),
+        budget: retry === null ? null : state.budget,
         idempotent: true,
         replayable: true,
-        breaker: breakerFor(root, origin),
+        breaker: state.breaker,
       })
     } else {
       callRetry = {
         policy: retry,
-        budget: retry === null ? null : budgetFor(root, origin),
+        budget: retry === null ? null : state.budget,
         idempotent: idempotent || headers['idempotency-key'] !== undefined,
         replayable: body === undefined || body.replayable,
-        breaker: breakerFor(root, origin),
+        breaker: state.breaker,
       }
     }
     const dispatchOptions: Dispatcher.DispatchOptions = {
@@ -337,7 +336,7 @@ export class MooringClient implements CallOwner {
         ? settings.maxRedirects
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
-    this.#track(call, origin)
+    this.#track(call, state)
     if (settings.maxConcurrent !== 0) {
       if (this.#running >= settings.maxConcurrent) return this.#enqueue(call)
       this.#running++
@@ -364,7 +363,7 @@ export class MooringClient implements CallOwner {
     })
   }
 
-  #track(call: Call, origin: string): void {
+  #track(call: Call, state: OriginState): void {
     call._owned = true
     call._ownerNext = this.#calls
     if (this.#calls !== null) this.#calls._ownerPrev = call
@@ -380,9 +379,8 @@ export class MooringClient implements CallOwner {
       if (parent === null) break
       c = parent
     }
-    const counters = countersFor(this.#root, origin)
-    counters.inFlight++
-    call.counters = counters
+    state.inFlight++
+    call.counters = state
   }
 
   /** @internal */
@@ -579,7 +577,7 @@ export class MooringClient implements CallOwner {
     const root = this.#root
     const pools = this.#dispatcher === null ? {} : readPoolStats(this.#dispatcher)
     const origins: ClientStats['origins'] = {}
-    for (const [origin, c] of root.counters) {
+    for (const [origin, c] of root.states) {
       origins[origin] = {
         ...pools[origin],
         inFlight: c.inFlight,

@@ -21,7 +21,7 @@ import {
   type TlsOptions,
 } from './options.js'
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
-import { OriginCounters } from './stats.js'
+import { OriginState } from './stats.js'
 import type { Base } from './target.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 
@@ -74,12 +74,9 @@ export interface Root {
   readonly options: NormalizedClientOptions
   readonly base: Base | undefined
   readonly hooks: Hooks | null
-  readonly counters: Map<string, OriginCounters>
-  readonly baseCounters: OriginCounters | undefined
-  /** Retry budgets per origin, shared by the client and all its scopes. */
-  readonly budgets: Map<string, RetryBudget>
-  /** Circuit breakers per origin, when the client asked for them. */
-  readonly breakers: Map<string, CircuitBreaker> | null
+  /** Per origin: counters, and the retry budget and circuit breaker the client and all its scopes share. */
+  readonly states: Map<string, OriginState>
+  readonly baseState: OriginState | undefined
 }
 
 /** What one client or scope applies to its requests; a scope derives its own from its parent's. */
@@ -113,51 +110,29 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
 }
 
 export function createRoot(options: NormalizedClientOptions, base: Base | undefined): Root {
-  const counters = new Map<string, OriginCounters>()
-  const baseCounters = base === undefined ? undefined : new OriginCounters()
-  if (base !== undefined) counters.set(base.origin, baseCounters!)
-  return {
-    options,
-    base,
-    hooks: options.hooks,
-    counters,
-    baseCounters,
-    budgets: new Map(),
-    breakers: options.circuitBreaker === null ? null : new Map(),
-  }
+  const states = new Map<string, OriginState>()
+  const baseState = base === undefined ? undefined : newOriginState(options)
+  if (base !== undefined) states.set(base.origin, baseState!)
+  return { options, base, hooks: options.hooks, states, baseState }
 }
 
-export function breakerFor(root: Root, origin: string): CircuitBreaker | null {
-  const breakers = root.breakers
-  if (breakers === null) return null
-  let breaker = breakers.get(origin)
-  if (breaker === undefined) {
-    breaker = new CircuitBreaker(root.options.circuitBreaker!)
-    breakers.set(origin, breaker)
+/** The origin's record, made on first use with the client's retry budget and circuit breaker. */
+export function originState(root: Root, origin: string): OriginState {
+  if (origin === root.base?.origin) return root.baseState!
+  let state = root.states.get(origin)
+  if (state === undefined) {
+    state = newOriginState(root.options)
+    root.states.set(origin, state)
   }
-  return breaker
+  return state
 }
 
-export function countersFor(root: Root, origin: string): OriginCounters {
-  if (origin === root.base?.origin) return root.baseCounters!
-  let counters = root.counters.get(origin)
-  if (counters === undefined) {
-    counters = new OriginCounters()
-    root.counters.set(origin, counters)
-  }
-  return counters
-}
-
-/** The origin's retry budget, made on first use from the client's budget settings. */
-export function budgetFor(root: Root, origin: string): RetryBudget | null {
-  const config = root.options.retry?.budget
-  if (config == null) return null
-  let budget = root.budgets.get(origin)
-  if (budget === undefined) {
-    budget = new RetryBudget(config.ratio, config.minPerSecond, config.ttl)
-    root.budgets.set(origin, budget)
-  }
-  return budget
+function newOriginState(options: NormalizedClientOptions): OriginState {
+  const budget = options.retry?.budget
+  return new OriginState(
+    budget == null ? null : new RetryBudget(budget.ratio, budget.minPerSecond, budget.ttl),
+    options.circuitBreaker === null ? null : new CircuitBreaker(options.circuitBreaker),
+  )
 }
 
 /** Validates scope options and derives the scope's settings from its parent's. */

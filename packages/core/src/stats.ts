@@ -1,7 +1,14 @@
 import type { Dispatcher } from 'undici'
+import type { CircuitBreaker } from './breaker.js'
+import type { RetryBudget } from './budget.js'
 
-/** Requests counted by Mooring for one origin. */
-export class OriginCounters {
+/**
+ * What a client tree keeps per origin: Mooring's request counters, and the retry budget and
+ * circuit breaker its calls share. One record, found once per call.
+ */
+export class OriginState {
+  readonly budget: RetryBudget | null
+  readonly breaker: CircuitBreaker | null
   inFlight = 0
   done = 0
   failed = 0
@@ -9,6 +16,11 @@ export class OriginCounters {
   retries: Record<string, number> = {}
   /** Retries the retry budget refused. */
   budgetRefusals = 0
+
+  constructor(budget: RetryBudget | null, breaker: CircuitBreaker | null) {
+    this.budget = budget
+    this.breaker = breaker
+  }
 
   countRetry(reason: string): void {
     this.retries[reason] = (this.retries[reason] ?? 0) + 1
