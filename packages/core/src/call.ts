@@ -106,7 +106,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #discarded = 0
   #nextDelay = 0
   #nextReason = ''
-  #timer: NodeJS.Timeout | null = null
+  #timer: ReturnType<typeof setTimeout> | null = null
   /** Bumped at each sign of life (connection, head, chunk); the sweeper times the gaps. */
   #progress = 0
   #seenProgress = 0
@@ -164,7 +164,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
     this.retry.budget?.deposit(now)
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
-    deadlines.add(this)
+    deadlines.add(this, now)
     this.#dispatch(now)
     return promise
   }

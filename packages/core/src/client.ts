@@ -24,6 +24,7 @@ import {
   type RequestTimeoutOptions,
 } from './options.js'
 import { redactUrl } from './redact.js'
+import { FetchDispatcher } from './runtime/fetch-dispatcher.js'
 import type { MooringResponse } from './response.js'
 import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
 import {
@@ -601,13 +602,18 @@ export class MooringClient implements CallOwner {
   }
 }
 
-/** Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown. */
+/**
+ * Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown.
+ * Where undici's Agent cannot run (Bun, Cloudflare Workers) it sends through the runtime's `fetch`.
+ */
 export function createClient(options: ClientOptions = {}): MooringClient {
   const normalized = normalizeClientOptions(options)
   const input = options as Record<string, unknown>
   const owns = normalized.transport === undefined
   const settings: Settings = {
-    dispatcher: normalized.transport ?? createOwnedDispatcher(normalized),
+    dispatcher:
+      normalized.transport ??
+      (normalized.fetchPath === null ? createOwnedDispatcher(normalized) : new FetchDispatcher()),
     isolatedPool: null,
     ownsDispatcher: owns,
     headers: input.headers === undefined ? {} : configHeaders('headers', input.headers),

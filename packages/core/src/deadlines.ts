@@ -1,3 +1,5 @@
+import { unrefTimer } from './timers.js'
+
 /** Something with deadlines, checked on every tick while it is registered. */
 export interface DeadlineHolder {
   checkDeadlines(now: number): void
@@ -8,13 +10,19 @@ export interface DeadlineHolder {
 }
 
 const TICK_MS = 25
+/** No tick for this long while holders wait: the interval is gone (see `add`), make another. */
+const STALLED_MS = 20 * TICK_MS
 
 /**
  * One coarse timer for every in-flight call's pool and total deadlines. A `setTimeout` per call (or
  * an AbortSignal.timeout) costs an allocation and a timer-list insert and removal on every request;
  * here registering is a list insert. Deadlines fire up to TICK_MS late, which is nothing next to
  * timeouts measured in seconds. The interval runs only while something is registered, and is
- * unref'd so it never keeps a process alive.
+ * unref'd where timers can be, so it never keeps a process alive.
+ *
+ * On Cloudflare Workers a timer belongs to the request that set it and is cancelled when that
+ * request ends, however it was set: an interval started by one request can die while holders of
+ * later requests wait. So `add` checks the last tick, and starts a new interval when it is overdue.
  *
  * A linked list through the holders, not a Set: a long-lived Set that every call enters and leaves
  * makes V8 promote each call's whole object graph to the old generation (7× the promoted bytes,
@@ -23,9 +31,10 @@ const TICK_MS = 25
 class DeadlineSweeper {
   #head: DeadlineHolder | null = null
   #size = 0
-  #timer: NodeJS.Timeout | undefined
+  #timer: ReturnType<typeof setInterval> | undefined
+  #lastTick = 0
 
-  add(holder: DeadlineHolder): void {
+  add(holder: DeadlineHolder, now: number): void {
     if (holder._swept) return
     holder._swept = true
     holder._sweepPrev = null
@@ -33,10 +42,14 @@ class DeadlineSweeper {
     if (this.#head !== null) this.#head._sweepPrev = holder
     this.#head = holder
     this.#size++
-    if (this.#timer === undefined) {
-      this.#timer = setInterval(this.#tick, TICK_MS)
-      this.#timer.unref()
-    }
+    if (this.#timer === undefined || now - this.#lastTick > STALLED_MS) this.#start(now)
+  }
+
+  #start(now: number): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#lastTick = now
+    this.#timer = setInterval(this.#tick, TICK_MS)
+    unrefTimer(this.#timer)
   }
 
   delete(holder: DeadlineHolder): void {
@@ -59,6 +72,7 @@ class DeadlineSweeper {
       return
     }
     const now = performance.now()
+    this.#lastTick = now
     for (let holder = this.#head; holder !== null; ) {
       // Read first: checking may delete the holder (a call that timed out finishes).
       const next = holder._sweepNext

@@ -4,6 +4,7 @@ import { ConfigError } from './errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
 import { redactUrl } from './redact.js'
+import { fetchOnlyRuntime } from './runtime/detect.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 
 /** Milliseconds for each phase of a call. */
@@ -61,8 +62,11 @@ export interface ClientOptions {
   tls?: TlsOptions
   /** An explicit proxy URL, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
   proxy?: string | URL | 'env'
-  /** Any undici Dispatcher to send through instead of an owned pool. */
-  transport?: Dispatcher
+  /**
+   * Any undici Dispatcher to send through instead of an owned pool; or `'fetch'` to send through the
+   * runtime's global `fetch` (what Mooring does by itself on Bun and Cloudflare Workers).
+   */
+  transport?: Dispatcher | 'fetch'
   /** Close `transport` when the client closes. Off: a client does not close what it was given. */
   closeTransport?: boolean
   /** Reject 4xx and 5xx responses with `HttpStatusError`. */
@@ -242,6 +246,11 @@ export interface NormalizedClientOptions {
   tls: TlsOptions | undefined
   proxy: string | 'env' | undefined
   transport: Dispatcher | undefined
+  /**
+   * Set when the client sends through the runtime's `fetch` (no pool of its own): the runtime where
+   * undici's Agent cannot run, or `transport: 'fetch'`. Null on the undici path.
+   */
+  fetchPath: string | null
   closeTransport: boolean
   raiseForStatus: boolean
   allowedOrigins: '*' | ReadonlySet<string> | undefined
@@ -271,18 +280,26 @@ export function normalizeClientOptions(
       proxy = url.href
     }
   }
-  if (o.transport !== undefined && !isDispatcher(o.transport)) {
-    throw new ConfigError('transport', o.transport, 'an undici Dispatcher (with dispatch, close and destroy)')
+  if (o.transport !== undefined && o.transport !== 'fetch' && !isDispatcher(o.transport)) {
+    throw new ConfigError(
+      'transport',
+      o.transport,
+      "an undici Dispatcher (with dispatch, close and destroy) or 'fetch'",
+    )
   }
-  if (o.transport !== undefined) {
+  let fetchPath: string | null = null
+  if (o.transport === 'fetch') fetchPath = "transport: 'fetch'"
+  else if (o.transport === undefined) fetchPath = fetchOnlyRuntime()
+  if (o.transport !== undefined || fetchPath !== null) {
+    // What only a pool of Mooring's own can honour: refused where there is none, not ignored.
+    const why =
+      o.transport === undefined
+        ? `no value on ${fetchPath}, where requests go through the runtime's fetch (the runtime pools connections; see the fetch path in @mooring/core's README)`
+        : o.transport === 'fetch'
+          ? "no value with transport: 'fetch' (the runtime's fetch pools connections; see the fetch path in @mooring/core's README)"
+          : 'no value when `transport` is given (configure the transport instead)'
     for (const owned of ['limits', 'tls', 'http2', 'proxy'] as const) {
-      if (o[owned] !== undefined) {
-        throw new ConfigError(
-          owned,
-          o[owned],
-          `no value when \`transport\` is given (configure the transport instead)`,
-        )
-      }
+      if (o[owned] !== undefined) throw new ConfigError(owned, o[owned], why)
     }
   }
   let allowedOrigins: '*' | Set<string> | undefined
@@ -301,7 +318,8 @@ export function normalizeClientOptions(
     http2: o.http2 === undefined ? false : expectBoolean('http2', o.http2),
     tls: normalizeTls('tls', o.tls),
     proxy,
-    transport: o.transport as Dispatcher | undefined,
+    transport: o.transport === 'fetch' ? undefined : (o.transport as Dispatcher | undefined),
+    fetchPath,
     closeTransport:
       o.closeTransport === undefined ? false : expectBoolean('closeTransport', o.closeTransport),
     raiseForStatus:

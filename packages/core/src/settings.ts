@@ -157,6 +157,13 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
     if (rootOptions.transport !== undefined) {
       throw new ConfigError('pool', o.pool, "'shared' when the client was given a transport")
     }
+    if (rootOptions.fetchPath !== null) {
+      throw new ConfigError(
+        'pool',
+        o.pool,
+        `'shared' on ${rootOptions.fetchPath}, where requests go through the runtime's fetch (no pool to isolate)`,
+      )
+    }
     isolatedPool = {
       timeouts: {
         ...rootOptions.timeouts,

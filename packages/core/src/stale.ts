@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import { buildConnector, errors } from 'undici'
+import { unrefTimer } from './timers.js'
 import { errorCode } from './map-error.js'
 
 const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
@@ -33,7 +34,7 @@ export function staleAwareConnector(options: buildConnector.BuildOptions): build
   ) => Socket | undefined
   const timeout = options.timeout ?? 0
   return (opts, callback) => {
-    let timer: NodeJS.Timeout | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
     const pending = connect(opts, (...args: [null, Socket] | [Error, null]) => {
       if (timer !== undefined) clearTimeout(timer)
       const socket = args[1]
@@ -62,7 +63,7 @@ export function staleAwareConnector(options: buildConnector.BuildOptions): build
     // per connection, keeps it to the millisecond. undici's stays as the backstop.
     if (timeout > 0 && pending !== undefined) {
       timer = setTimeout(() => pending.destroy(new errors.ConnectTimeoutError()), timeout)
-      timer.unref()
+      unrefTimer(timer)
     }
   }
 }

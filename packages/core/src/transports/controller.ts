@@ -1,4 +1,5 @@
 import { type Dispatcher, errors } from 'undici'
+import { unrefTimer } from '../timers.js'
 
 /** Header names and values as undici hands them to a handler: lower-case names, string or string[] values. */
 export type ResponseHeaders = Record<string, string | string[]>
@@ -66,7 +67,7 @@ export class InProcessController implements Dispatcher.DispatchController {
   #wake: (() => void) | null = null
   #cancelBody: ((reason: Error) => void) | null = null
   readonly #timeouts: PhaseTimeouts
-  #timer: NodeJS.Timeout | null = null
+  #timer: ReturnType<typeof setTimeout> | null = null
   #timeoutError: (() => Error) | null = null
 
   constructor(
@@ -223,7 +224,7 @@ export class InProcessController implements Dispatcher.DispatchController {
     this.#timeoutError = timeoutError
     this.#timer = setTimeout(this.#expire, ms)
     // Like undici's own timers: a pending call alone does not keep the process alive.
-    this.#timer.unref()
+    unrefTimer(this.#timer)
   }
 
   #disarm(): void {

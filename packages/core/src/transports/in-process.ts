@@ -15,15 +15,12 @@ export abstract class InProcessTransport extends Dispatcher {
   #idleWaiters: Array<() => void> = []
   #closed = false
   #destroyed = false
-  /** This dispatcher behind undici's own adapter from the legacy handler API (`onConnect`, `onHeaders`, …). */
-  readonly #legacyDispatch: Dispatcher['dispatch']
-
-  constructor() {
-    super()
-    this.#legacyDispatch = this.compose(
-      (dispatch) => (options, handler) => dispatch(options, handler),
-    ).dispatch
-  }
+  /**
+   * This dispatcher behind undici's own adapter from the legacy handler API (`onConnect`,
+   * `onHeaders`, …), made on the first legacy handler: Bun's undici shim has no `compose`, and
+   * Mooring's own calls speak the new API.
+   */
+  #legacyDispatch: Dispatcher['dispatch'] | null = null
 
   /** Answers one request. `signal` aborts when the call is aborted or fails. */
   protected abstract serve(request: InProcessRequest, signal: AbortSignal): Promise<AppResponse>
@@ -42,7 +39,10 @@ export abstract class InProcessTransport extends Dispatcher {
     if (this.#destroyed) throw new errors.ClientDestroyedError()
     if (this.#closed) throw new errors.ClientClosedError()
     // undici's request(), stream() and fetch() still speak the legacy API.
-    if (typeof handler.onRequestStart !== 'function') return this.#legacyDispatch(options, handler)
+    if (typeof handler.onRequestStart !== 'function') {
+      this.#legacyDispatch ??= this.compose((dispatch) => (o, h) => dispatch(o, h)).dispatch
+      return this.#legacyDispatch(options, handler)
+    }
     const controller = new InProcessController(handler, this.#settled, {
       headers: options.headersTimeout ?? 0,
       body: options.bodyTimeout ?? 0,
