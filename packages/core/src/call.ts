@@ -164,7 +164,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
     this.retry.budget?.deposit(now)
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
-    deadlines.add(this, now)
+    deadlines.add(this)
     this.#dispatch(now)
     return promise
   }

@@ -1,3 +1,4 @@
+import { timersEndWithRequest } from './runtime/detect.js'
 import { unrefTimer } from './timers.js'
 
 /** Something with deadlines, checked on every tick while it is registered. */
@@ -10,8 +11,6 @@ export interface DeadlineHolder {
 }
 
 const TICK_MS = 25
-/** No tick for this long while holders wait: the interval is gone (see `add`), make another. */
-const STALLED_MS = 20 * TICK_MS
 
 /**
  * One coarse timer for every in-flight call's pool and total deadlines. A `setTimeout` per call (or
@@ -20,41 +19,52 @@ const STALLED_MS = 20 * TICK_MS
  * timeouts measured in seconds. The interval runs only while something is registered, and is
  * unref'd where timers can be, so it never keeps a process alive.
  *
- * On Cloudflare Workers a timer belongs to the request that set it and is cancelled when that
- * request ends, however it was set: an interval started by one request can die while holders of
- * later requests wait. So `add` checks the last tick, and starts a new interval when it is overdue.
- *
  * A linked list through the holders, not a Set: a long-lived Set that every call enters and leaves
  * makes V8 promote each call's whole object graph to the old generation (7× the promoted bytes,
  * 3× the scavenge time in bench/), which costs more CPU per request than the rest of Mooring.
+ *
+ * On Cloudflare Workers a timer belongs to the request that set it and dies when that request ends:
+ * one interval for every request's calls would die with the request that started it, and the other
+ * requests' deadlines with it. There each holder gets an interval of its own, set in its request.
  */
 class DeadlineSweeper {
   #head: DeadlineHolder | null = null
   #size = 0
   #timer: ReturnType<typeof setInterval> | undefined
-  #lastTick = 0
+  /** workerd: each holder's own interval (see above); null elsewhere. */
+  readonly #own: Map<DeadlineHolder, ReturnType<typeof setInterval>> | null = timersEndWithRequest()
+    ? new Map()
+    : null
 
-  add(holder: DeadlineHolder, now: number): void {
+  add(holder: DeadlineHolder): void {
     if (holder._swept) return
     holder._swept = true
+    if (this.#own !== null) {
+      this.#own.set(
+        holder,
+        setInterval(() => holder.checkDeadlines(performance.now()), TICK_MS),
+      )
+      return
+    }
     holder._sweepPrev = null
     holder._sweepNext = this.#head
     if (this.#head !== null) this.#head._sweepPrev = holder
     this.#head = holder
     this.#size++
-    if (this.#timer === undefined || now - this.#lastTick > STALLED_MS) this.#start(now)
-  }
-
-  #start(now: number): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer)
-    this.#lastTick = now
-    this.#timer = setInterval(this.#tick, TICK_MS)
-    unrefTimer(this.#timer)
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(this.#tick, TICK_MS)
+      unrefTimer(this.#timer)
+    }
   }
 
   delete(holder: DeadlineHolder): void {
     if (!holder._swept) return
     holder._swept = false
+    if (this.#own !== null) {
+      clearInterval(this.#own.get(holder))
+      this.#own.delete(holder)
+      return
+    }
     const prev = holder._sweepPrev
     const next = holder._sweepNext
     if (prev !== null) prev._sweepNext = next
@@ -72,7 +82,6 @@ class DeadlineSweeper {
       return
     }
     const now = performance.now()
-    this.#lastTick = now
     for (let holder = this.#head; holder !== null; ) {
       // Read first: checking may delete the holder (a call that timed out finishes).
       const next = holder._sweepNext

@@ -51,7 +51,7 @@ async function fetched(
 ): Promise<void> {
   const { headers, signal } = c.req.raw
   const client = binding.open({ headers, signal })
-  const release = releaser(binding, client, signal)
+  const release = releaser(binding, client, signal, ON_WORKERS ? waitUntilOf(c) : undefined)
   attach(client)
   try {
     await binding.run(client, next)
@@ -69,13 +69,34 @@ async function fetched(
   release()
 }
 
-function releaser(binding: ClientBinding, client: MooringClient, signal?: AbortSignal): () => void {
+function releaser(
+  binding: ClientBinding,
+  client: MooringClient,
+  signal: AbortSignal,
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+): () => void {
   const release = (): void => {
-    signal?.removeEventListener('abort', release)
+    signal.removeEventListener('abort', release)
     // Teardown runs outside the request's promise chain: a failure is reported, never thrown.
-    binding.release(client).catch(warnReleaseFailed)
+    const closing = binding.release(client).catch(warnReleaseFailed)
+    // A Worker's request ends with its response: what it still has to do must be handed over.
+    waitUntil?.(closing)
   }
   return release
+}
+
+/** Cloudflare Workers, where work left after the response must go to `executionCtx.waitUntil`. */
+const ON_WORKERS =
+  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
+
+/** The request's `executionCtx.waitUntil`; hono's getter throws where the app was given none. */
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx
+    return (promise) => ctx.waitUntil(promise)
+  } catch {
+    return undefined
+  }
 }
 
 function warnReleaseFailed(err: unknown): void {

@@ -17,9 +17,15 @@ export function fetchOnlyRuntime(): FetchReason | null {
   return detected
 }
 
+const g = globalThis as { navigator?: { userAgent?: unknown }; Bun?: unknown }
+
+/** workerd: a timer belongs to the request that set it, and is cancelled when that request ends. */
+export function timersEndWithRequest(): boolean {
+  return g.navigator?.userAgent === 'Cloudflare-Workers'
+}
+
 function detect(): FetchReason | null {
-  const g = globalThis as { navigator?: { userAgent?: unknown }; Bun?: unknown }
-  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers (workerd)'
+  if (timersEndWithRequest()) return 'Cloudflare Workers (workerd)'
   const agentDispatch = (Agent as { prototype?: { dispatch?: unknown } } | undefined)?.prototype?.dispatch
   const compose = (Dispatcher as { prototype?: { compose?: unknown } } | undefined)?.prototype?.compose
   if (typeof agentDispatch === 'function' && typeof compose === 'function') return null

@@ -48,6 +48,10 @@ export function fetchFailure(err: unknown): Error {
   return Object.assign(transportError(code, `fetch failed: ${message}`), { cause: err })
 }
 
+function globalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return fetch(input, init)
+}
+
 /**
  * The owned dispatcher where undici's Agent cannot run (Bun, workerd) or where `transport: 'fetch'`
  * asks for it: each attempt is one `fetch()` of the runtime, driven through the in-process
@@ -60,7 +64,8 @@ export function fetchFailure(err: unknown): Error {
 export class FetchDispatcher extends InProcessTransport {
   readonly #fetch: typeof fetch
 
-  constructor(fetchImpl: typeof fetch = globalThis.fetch) {
+  /** By default the global `fetch`, looked up per call and called unbound (workerd's refuses another `this`). */
+  constructor(fetchImpl: typeof fetch = globalFetch) {
     super()
     this.#fetch = fetchImpl
   }
