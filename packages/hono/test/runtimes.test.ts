@@ -310,6 +310,18 @@ for (const runtime of RUNTIMES) {
       await until(async () => (await get('/stats')).http.inFlight === 0, 'nothing in flight', 5_000)
     })
 
+    it('close() resolves, and the closed client refuses calls', async () => {
+      expect(await get('/close')).toEqual({ closed: true, after: 'ClientClosedError' })
+    })
+
+    if (runtime.name === 'workerd') {
+      it("hands each request scope's teardown to executionCtx.waitUntil", async () => {
+        const before = (await get('/wait-until')).waitedFor
+        await get('/api/call')
+        expect((await get('/wait-until')).waitedFor).toBe(before + 1)
+      })
+    }
+
     it('a pool-only option is refused where there is no pool of its own', async () => {
       const { error } = await get('/config')
       if (runtime.refusesLimits === null) expect(error).toBeNull()

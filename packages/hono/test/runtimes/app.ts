@@ -31,6 +31,17 @@ export function makeApp(upstream: string) {
         return c.json({ error: err instanceof ConfigError ? err.message : String(err) })
       }
     })
+    .get('/close', async (c) => {
+      // An app client of its own, closed: close() resolves, and the client refuses calls after.
+      const client = createClient({ baseUrl: upstream })
+      await (await client.get('/echo')).text()
+      await client.close()
+      const after = await client.get('/echo').then(
+        () => null,
+        (err: unknown) => describe(err).name,
+      )
+      return c.json({ closed: client.closed, after })
+    })
     .get('/deadline', tight.middleware, async (c) => {
       lastScope = c.var.tight
       try {
