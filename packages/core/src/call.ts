@@ -106,7 +106,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #discarded = 0
   #nextDelay = 0
   #nextReason = ''
-  #timer: ReturnType<typeof setTimeout> | null = null
+  #timer: NodeJS.Timeout | null = null
   /** Bumped at each sign of life (connection, head, chunk); the sweeper times the gaps. */
   #progress = 0
   #seenProgress = 0
