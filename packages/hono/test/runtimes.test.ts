@@ -33,9 +33,16 @@ interface Runtime {
    * it (not with `enable_request_signal` either): the call runs to its own timeout there.
    */
   signalsDisconnect: boolean
+  /**
+   * How a refused connection is reported. workerd words it as it words a connection lost
+   * mid-request ("Network connection lost."), so there it cannot be called not-sent.
+   */
+  refused: { causeCode: string; delivery: 'not-sent' | 'maybe'; attempts: number }
   /** Bundles the app for the runtime into `dir`, returns the command line and the port it serves. */
   prepare(dir: string, upstream: string): Promise<{ args: string[]; port?: number; env?: object }>
 }
+
+const NOT_SENT = { causeCode: 'ECONNREFUSED', delivery: 'not-sent', attempts: 2 } as const
 
 const RUNTIMES: Runtime[] = [
   {
@@ -43,6 +50,7 @@ const RUNTIMES: Runtime[] = [
     binary: join(repo, 'node_modules/bun/bin/bun.exe'),
     refusesLimits: /^limits: expected no value on Bun, where requests go through the runtime's fetch/,
     signalsDisconnect: true,
+    refused: NOT_SENT,
     async prepare(dir, upstream) {
       // `undici` left to Bun, which answers it with its own shim, as it does for a user's app.
       const file = await bundle('bun', dir, { platform: 'node', external: ['undici'] })
@@ -54,6 +62,7 @@ const RUNTIMES: Runtime[] = [
     binary: join(repo, 'node_modules/deno/deno'),
     refusesLimits: null,
     signalsDisconnect: true,
+    refused: NOT_SENT,
     async prepare(dir, upstream) {
       const file = await bundle('deno', dir, { platform: 'node', banner: { js: REQUIRE_BANNER } })
       return {
@@ -67,6 +76,7 @@ const RUNTIMES: Runtime[] = [
     binary: join(repo, 'node_modules/workerd/bin/workerd'),
     refusesLimits: /^limits: expected no value on Cloudflare Workers \(workerd\)/,
     signalsDisconnect: false,
+    refused: { causeCode: 'ECONNRESET', delivery: 'maybe', attempts: 1 },
     async prepare(dir, upstream) {
       await bundle('worker', dir, {
         platform: 'node',
@@ -308,6 +318,12 @@ for (const runtime of RUNTIMES) {
       // The call's own total timeout is 3 s: ending well before it is the signal's doing.
       if (runtime.signalsDisconnect) expect(Date.now() - abortedAt).toBeLessThan(2_500)
       await until(async () => (await get('/stats')).http.inFlight === 0, 'nothing in flight', 5_000)
+    })
+
+    it(`a refused connection is a ConnectionError, ${runtime.refused.delivery}`, async () => {
+      expect(await get(`/refused?port=${await freePort()}`)).toEqual({
+        error: { name: 'ConnectionError', code: 'MOORING_CONNECTION', ...runtime.refused },
+      })
     })
 
     it('close() resolves, and the closed client refuses calls', async () => {

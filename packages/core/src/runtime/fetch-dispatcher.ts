@@ -3,7 +3,7 @@ import { fromFetchResponse, toFetchRequest, transportError } from '../transports
 import { InProcessTransport } from '../transports/in-process.js'
 import type { InProcessRequest } from '../transports/request.js'
 
-/** Read once per failure: how each runtime words a connection that was never made, or was lost. */
+/** How runtimes word a connection that was never made, or was lost, where they give no code. */
 const REFUSED = /refused/i
 const RESET = /reset|connection (?:closed|lost)|socket hang up|closed unexpectedly/i
 

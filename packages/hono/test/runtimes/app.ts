@@ -42,6 +42,19 @@ export function makeApp(upstream: string) {
       )
       return c.json({ closed: client.closed, after })
     })
+    .get('/refused', async (c) => {
+      // Nothing listens there: a POST that was never sent may be retried, and says so.
+      const client = createClient({
+        baseUrl: `http://127.0.0.1:${c.req.query('port')}`,
+        retry: { limit: 1, backoff: { base: 1, max: 2 } },
+      })
+      const error = await client.post('/x', { json: {} }).then(
+        () => null,
+        (err: unknown) => describe(err),
+      )
+      await client.close()
+      return c.json({ error })
+    })
     .get('/deadline', tight.middleware, async (c) => {
       lastScope = c.var.tight
       try {
