@@ -217,6 +217,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (now >= this.#totalDeadline) {
+      // Past the deadline with an abort already asked for: undici never answered it (it answers at
+      // once as a rule). Settle without it, so no call outlives its deadline by more than a tick.
+      if (this.#abortReason !== null) {
+        this.#fail(this.#abortReason)
+        return
+      }
       // The scope's deadline may end the call before timeout.total: report the budget it really had.
       const budget = Math.round(this.#totalDeadline - this.#startedAt)
       this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
