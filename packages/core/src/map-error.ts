@@ -1,4 +1,11 @@
-import { ConnectionError, type Delivery, MooringError, type RequestInfo, TimeoutError } from './errors.js'
+import {
+  ConnectionError,
+  type Delivery,
+  MooringError,
+  RequestRejectedError,
+  type RequestInfo,
+  TimeoutError,
+} from './errors.js'
 import type { NormalizedTimeouts } from './options.js'
 
 /** Codes that mean the connection was never made, so nothing was sent. */
@@ -26,6 +33,15 @@ export function errorCode(err: unknown): string {
   return 'UNKNOWN'
 }
 
+/**
+ * undici refused the request itself, before any connection: an argument it will not send (a header
+ * the headers check did not foresee). The origin saw nothing, so it is no failure of the origin.
+ */
+export function isLocalRefusal(err: unknown): boolean {
+  const code = errorCode(err)
+  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED'
+}
+
 /** Nothing of the request can have reached the server: no connection was made, or none was used. */
 export function wasNotSent(err: unknown, started: boolean): boolean {
   return !started || NOT_SENT.has(errorCode(err))
@@ -42,6 +58,10 @@ export function mapError(
   timeouts: NormalizedTimeouts,
 ): MooringError {
   if (err instanceof MooringError) return err
+  if (isLocalRefusal(err)) {
+    // undici's messages name the argument (`invalid upgrade header`), never a header's value.
+    return new RequestRejectedError(request, `undici refused the request (${(err as Error).message})`)
+  }
   const code = errorCode(err)
   const delivery: Delivery = wasNotSent(err, started) ? 'not-sent' : 'maybe'
   switch (code) {
