@@ -176,6 +176,14 @@ export class MooringResponse {
     } catch (err) {
       return Promise.reject(err)
     }
+    // The common case (a small body arrives with its head): no resolvers to hold.
+    if (this.#state === BodyState.Ended) {
+      try {
+        return Promise.resolve(this.#convert() as T)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
     return this.#wait()
   }
 
