@@ -8,6 +8,7 @@ import {
 } from './client.js'
 import { ConfigError, DownstreamClosedError } from './errors.js'
 import type { HeaderRecord } from './headers.js'
+import { isTransportOwned } from './refused-headers.js'
 import {
   type ClientOptions,
   DEFAULT_LIMITS,
@@ -136,6 +137,9 @@ export class ClientBinding {
       throw new ConfigError('propagate', propagate, 'an array of header names')
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
+    const owned = this.#propagate.find(isTransportOwned)
+    if (owned !== undefined)
+      throw new ConfigError('propagate', propagate, `header names a request may send (not ${owned})`)
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)

@@ -45,6 +45,15 @@ export class RetryBudget {
     this.#deposits[this.#advance(now)]++
   }
 
+  /** Takes back the deposit made at `at` for a request that was refused before it was sent. */
+  refund(at: number): void {
+    const second = Math.floor(at / 1000)
+    this.#advance(performance.now())
+    if (this.#second - second >= this.#buckets) return
+    const idx = second % this.#buckets
+    if (this.#deposits[idx] > 0) this.#deposits[idx]--
+  }
+
   /** Takes one retry from the budget; false (and a refusal counted) when it is spent. */
   tryWithdraw(now: number = performance.now()): boolean {
     const idx = this.#advance(now)

@@ -7,6 +7,7 @@ import {
   AbortError,
   CircuitOpenError,
   HttpStatusError,
+  RequestRejectedError,
   ResponseTooLargeError,
   TooManyRedirectsError,
   type MooringError,
@@ -15,7 +16,7 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
-import { errorCode, mapError, wasNotSent } from './map-error.js'
+import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl } from './redact.js'
@@ -27,10 +28,18 @@ import { isStaleConnectionError } from './stale.js'
 
 type Controller = Dispatcher.DispatchController
 
+/** How a call ended, for the per-origin counters. */
+export enum Outcome {
+  Done = 0,
+  Failed = 1,
+  /** Refused before anything was sent (undici would not send it): not counted against the origin. */
+  Refused = 2,
+}
+
 /** What a call needs from the client or scope that made it. */
 export interface CallOwner {
   /** @internal */
-  _callSettled(call: Call, failed: boolean): void
+  _callSettled(call: Call, outcome: Outcome): void
 }
 
 /** How a call may be tried again, decided once by the client when the call is made. */
@@ -217,6 +226,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (now >= this.#totalDeadline) {
+      // Past the deadline with an abort already asked for: undici never answered it (it answers at
+      // once as a rule). Settle without it, so no call outlives its deadline by more than a tick.
+      if (this.#abortReason !== null) {
+        this.#fail(this.#abortReason)
+        return
+      }
       // The scope's deadline may end the call before timeout.total: report the budget it really had.
       const budget = Math.round(this.#totalDeadline - this.#startedAt)
       this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
@@ -352,7 +367,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     this.#response!._end()
-    this.#finish(false)
+    this.#finish(Outcome.Done)
   }
 
   onResponseError(controller: Controller | undefined, err: Error): void {
@@ -364,14 +379,22 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #attemptFailed(err: unknown): void {
     const phase = this.#phase
     if (phase === Phase.Done) return
+    // undici refused the request before any connection: no verdict on the origin, no retry.
+    const refused = this.#abortReason === null && !this.#started && isLocalRefusal(err)
     const breaker = this.retry.breaker
     if (breaker !== null && phase === Phase.Head) {
-      if (this.#abortReason === null) breaker.failure(this.#probe)
+      if (this.#abortReason === null && !refused) breaker.failure(this.#probe)
       else breaker.abandon(this.#probe)
       this.#probe = false
     }
     if (this.#abortReason !== null) {
       this.#fail(this.#abortReason)
+      return
+    }
+    if (refused) {
+      // The deposit run() made counted a request the origin never saw; not so for a retry or a redirect.
+      if (this.attempts === 1 && this.#redirectsFollowed === 0) this.retry.budget?.refund(this.#startedAt)
+      this.#fail(err)
       return
     }
     if (phase === Phase.Discard) {
@@ -513,10 +536,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
         duration: performance.now() - this.#startedAt,
       })
     }
-    this.#finish(true)
+    this.#finish(error instanceof RequestRejectedError ? Outcome.Refused : Outcome.Failed)
   }
 
-  #finish(failed: boolean): void {
+  #finish(outcome: Outcome): void {
     if (this.#phase === Phase.Done) return
     this.#phase = Phase.Done
     this.#controller = null
@@ -527,6 +550,6 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     }
     deadlines.delete(this)
     if (this.signal !== undefined) this.signal.removeEventListener('abort', this)
-    this.owner._callSettled(this, failed)
+    this.owner._callSettled(this, outcome)
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { type PreparedBody, prepareBody } from './body.js'
-import { Call, type CallOwner, type CallRetry } from './call.js'
+import { Call, type CallOwner, type CallRetry, Outcome } from './call.js'
 import { createOwnedDispatcher } from './dispatcher.js'
 import {
   AbortError,
@@ -357,7 +357,7 @@ export class MooringClient implements CallOwner {
         call.options.path,
       )
       if (closedError !== null) {
-        this._callSettled(call, true)
+        this._callSettled(call, Outcome.Failed)
         throw closedError
       }
       return call.run(performance.now())
@@ -385,7 +385,7 @@ export class MooringClient implements CallOwner {
   }
 
   /** @internal */
-  _callSettled(call: Call, failed: boolean): void {
+  _callSettled(call: Call, outcome: Outcome): void {
     if (!call._owned) return
     call._owned = false
     const prevCall = call._ownerPrev
@@ -397,8 +397,8 @@ export class MooringClient implements CallOwner {
     call._ownerNext = null
     const counters = call.counters!
     counters.inFlight--
-    if (failed) counters.failed++
-    else counters.done++
+    if (outcome === Outcome.Done) counters.done++
+    else if (outcome === Outcome.Failed) counters.failed++
     if (this.#settings.maxConcurrent !== 0) {
       this.#running--
       const next = this.#waiting?.shift()

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js'
 import type { HeadersInput, HeaderValue, QueryInput } from './options.js'
+import { refusedHeaderProblem } from './refused-headers.js'
 
 /** Header names and values as undici takes them: lower-case names, string or string[] values. */
 export type HeaderRecord = Record<string, string | string[]>
@@ -27,6 +28,8 @@ function put(
   if (value === undefined || value === null) return
   if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
   const name = rawName.toLowerCase()
+  const refused = refusedHeaderProblem(name, value)
+  if (refused !== undefined) onProblem(refused)
   if (Array.isArray(value)) {
     const values: string[] = []
     for (const v of value as readonly string[]) {
@@ -54,8 +57,8 @@ function headerText(name: string, value: unknown, onProblem: (problem: string) =
 }
 
 /**
- * Copies headers into a fresh record with lower-case names, refusing CR, LF, NUL and whatever else
- * undici would not write. `onProblem` throws the error that fits the caller (a ConfigError at
+ * Copies headers into a fresh record with lower-case names, refusing CR, LF, NUL, the headers the
+ * connection manages, and whatever else undici would not write. `onProblem` throws the error that fits the caller (a ConfigError at
  * creation, a rejection per request).
  */
 export function toHeaderRecord(

@@ -31,7 +31,10 @@ export interface ErrorEvent extends RequestEvent {
   duration: number
 }
 
-/** Observers of every call; a hook that throws is reported as a warning and does not affect the call. */
+/**
+ * Observers of every call. A hook that throws, or returns a promise that rejects, is reported as a
+ * warning and does not affect the call; a returned promise is not awaited.
+ */
 export interface Hooks {
   onRequest?(event: RequestEvent): void
   onResponse?(event: ResponseEvent): void
@@ -62,13 +65,51 @@ export function observed(hooks: Hooks | null, name: EventName): boolean {
 export function emit(hooks: Hooks | null, name: EventName, event: object): void {
   const channel = channels[name]
   if (channel.hasSubscribers) channel.publish(event)
-  const hook = hooks?.[HOOK_OF[name]] as ((e: object) => void) | undefined
+  const hook = hooks?.[HOOK_OF[name]] as ((e: object) => unknown) | undefined
   if (hook === undefined) return
+  let result: unknown
   try {
-    hook(event)
+    result = hook(event)
   } catch (err) {
-    process.emitWarning(`a Mooring ${HOOK_OF[name]} hook threw: ${(err as Error)?.message ?? err}`, {
-      type: 'MooringHookWarning',
-    })
+    warnHookFailed(HOOK_OF[name], err)
+    return
   }
+  // An async hook: its rejection would otherwise be unhandled and end the process. A hook that
+  // returns nothing (the common case) costs this one check, no promise.
+  if (
+    result !== undefined &&
+    result !== null &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  ) {
+    watchHookResult(result as PromiseLike<unknown>, HOOK_OF[name])
+  }
+}
+
+type HookName = (typeof HOOK_OF)[EventName]
+
+/** Handlers per hook, made once, so an async hook's promise costs no closure of ours. */
+const ON_REJECTED: Record<HookName, (err: unknown) => void> = {
+  onRequest: (err) => warnHookFailed('onRequest', err),
+  onResponse: (err) => warnHookFailed('onResponse', err),
+  onRetry: (err) => warnHookFailed('onRetry', err),
+  onError: (err) => warnHookFailed('onError', err),
+}
+
+function watchHookResult(result: PromiseLike<unknown>, hook: HookName): void {
+  try {
+    // A thenable's own `then` may throw: that too stays out of the call.
+    result.then(undefined, ON_REJECTED[hook])
+  } catch (err) {
+    warnHookFailed(hook, err)
+  }
+}
+
+function warnHookFailed(hook: HookName, err: unknown): void {
+  let message: string
+  try {
+    message = String((err as Error)?.message ?? err)
+  } catch {
+    message = 'an error with no string form'
+  }
+  process.emitWarning(`a Mooring ${hook} hook threw: ${message}`, { type: 'MooringHookWarning' })
 }

@@ -158,11 +158,7 @@ export class MooringResponse {
       this.#controller?.abort(new Error('response body dumped'))
       return Promise.resolve()
     }
-    return new Promise<void>((resolve) => {
-      this.#resolve = resolve as (value: never) => void
-      this.#reject = () => resolve()
-      this.#controller?.resume()
-    })
+    return this.#wait()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -180,6 +176,7 @@ export class MooringResponse {
     } catch (err) {
       return Promise.reject(err)
     }
+    // The common case (a small body arrives with its head): no resolvers to hold.
     if (this.#state === BodyState.Ended) {
       try {
         return Promise.resolve(this.#convert() as T)
@@ -187,12 +184,47 @@ export class MooringResponse {
         return Promise.reject(err)
       }
     }
-    if (this.#state === BodyState.Failed) return Promise.reject(this.#error)
+    return this.#wait()
+  }
+
+  /**
+   * The one promise a reader gets. Its resolvers are held until the body leaves `Open`, and
+   * `#settle` is the only code that uses them, called on every way out of `Open` (`_end`, `_fail`)
+   * and at once when the body has already left it: a reader can be settled late, never forgotten.
+   */
+  #wait<T>(): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#resolve = resolve as (value: never) => void
       this.#reject = reject
-      this.#controller?.resume()
+      if (this.#state === BodyState.Open) this.#controller?.resume()
+      else this.#settle()
     })
+  }
+
+  /** Settles the waiting reader, if any, from the body's final state. Never throws. */
+  #settle(): void {
+    const resolve = this.#resolve
+    const reject = this.#reject
+    if (resolve === null || reject === null) return
+    this.#resolve = this.#reject = null
+    // dump() never rejects: a failed body is released all the same.
+    if (this.#consumer === Consumer.Dump) {
+      resolve(undefined as never)
+      return
+    }
+    if (this.#state === BodyState.Failed) {
+      reject(this.#error)
+      return
+    }
+    let value: unknown
+    try {
+      // Throws on a body that is not JSON, or too long for a string.
+      value = this.#convert()
+    } catch (err) {
+      reject(err)
+      return
+    }
+    resolve(value as never)
   }
 
   #convert(): unknown {
@@ -229,24 +261,11 @@ export class MooringResponse {
 
   /** @internal The body is complete. */
   _end(): void {
+    if (this.#state !== BodyState.Open) return
     this.#state = BodyState.Ended
     this.#controller = null
-    if (this.#stream !== null) {
-      this.#stream.push(null)
-      return
-    }
-    const resolve = this.#resolve
-    if (resolve === null) return
-    this.#resolve = this.#reject = null
-    if (this.#consumer === Consumer.Dump) {
-      resolve(undefined as never)
-      return
-    }
-    try {
-      resolve(this.#convert() as never)
-    } catch (err) {
-      this.#rejectWith(err)
-    }
+    if (this.#stream !== null) this.#stream.push(null)
+    else this.#settle()
   }
 
   /** @internal The body failed: aborted, timed out, connection lost. */
@@ -256,16 +275,7 @@ export class MooringResponse {
     this.#error = error
     this.#controller = null
     this.#chunks = []
-    if (this.#stream !== null) {
-      this.#stream.destroy(error as Error)
-      return
-    }
-    this.#rejectWith(error)
-  }
-
-  #rejectWith(error: unknown): void {
-    const reject = this.#reject
-    this.#resolve = this.#reject = null
-    reject?.(error)
+    if (this.#stream !== null) this.#stream.destroy(error as Error)
+    else this.#settle()
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError, type TimeoutPhase } from './errors.js'
+import { H2_NOT_PROCESSED } from './map-error.js'
 import { expectMs, expectObject } from './validate.js'
 
 /** When and how a failed attempt is tried again. `retry: false` turns retries off (stale-connection replays stay). */
@@ -9,7 +10,12 @@ export interface RetryOptions {
   methods?: readonly string[]
   /** Default 408, 429, 500, 502, 503, 504. */
   statuses?: readonly number[]
-  /** Connection errors before a response. Default ECONNRESET, ECONNREFUSED, EPIPE, UND_ERR_SOCKET. */
+  /**
+   * Connection errors before a response. Default ECONNRESET, ECONNREFUSED, EPIPE, UND_ERR_SOCKET,
+   * and the HTTP/2 streams the server did not process (NGHTTP2_REFUSED_STREAM,
+   * ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL): those are
+   * `not-sent`, so retried for any method.
+   */
   errorCodes?: readonly string[]
   /** Timeout phases retried. Default `['connect']`: a headers timeout retried is how retry storms start. */
   timeouts?: readonly Exclude<TimeoutPhase, 'total'>[]
@@ -49,7 +55,7 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   limit: 2,
   methods: IDEMPOTENT_METHODS,
   statuses: new Set([408, 429, 500, 502, 503, 504]),
-  errorCodes: new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET']),
+  errorCodes: new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', ...H2_NOT_PROCESSED]),
   timeouts: new Set(['connect']),
   backoffBase: 100,
   backoffMax: 5_000,
