@@ -202,7 +202,7 @@ export class MooringClient implements CallOwner {
       const target = resolveTarget(base, path)
       if (target === undefined) {
         throw new RequestRejectedError(
-          { method, url: redactUrl(path) },
+          { method, url: redactUrl(path, root.options.shownQuery) },
           base === undefined
             ? 'the path must be an absolute http(s) URL (the client has no baseUrl)'
             : 'invalid path',
@@ -214,7 +214,7 @@ export class MooringClient implements CallOwner {
       const allowed = root.options.allowedOrigins
       if (!home && base !== undefined && allowed !== '*' && !allowed?.has(origin)) {
         throw new RequestRejectedError(
-          { method, url: redactUrl(origin + targetPath) },
+          { method, url: redactUrl(origin + targetPath, root.options.shownQuery) },
           `the origin ${origin} is not the base origin ${base.origin} nor in allowedOrigins`,
         )
       }
@@ -225,7 +225,7 @@ export class MooringClient implements CallOwner {
     // here on every transport, before anything is sent.
     if (UNWRITABLE_PATH.test(requestPath)) {
       throw new RequestRejectedError(
-        { method, url: redactUrl(origin + requestPath) },
+        { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
         'the path has characters that cannot be sent (encode them)',
       )
     }
@@ -260,7 +260,10 @@ export class MooringClient implements CallOwner {
         toHeaderRecord(
           options.headers,
           (problem) => {
-            throw new RequestRejectedError({ method, url: redactUrl(origin + requestPath) }, problem)
+            throw new RequestRejectedError(
+              { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
+              problem,
+            )
           },
           headers,
         )
@@ -279,7 +282,10 @@ export class MooringClient implements CallOwner {
     if (signal !== undefined) {
       if (!isAbortSignal(signal)) throw new ConfigError('signal', signal, 'an AbortSignal')
       if (signal.aborted)
-        throw new AbortError({ method, url: redactUrl(origin + requestPath) }, signal.reason)
+        throw new AbortError(
+          { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
+          signal.reason,
+        )
     }
 
     const now = performance.now()
@@ -336,6 +342,7 @@ export class MooringClient implements CallOwner {
         ? settings.maxRedirects
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
+    call.shownQuery = root.options.shownQuery
     this.#track(call, state)
     if (settings.maxConcurrent !== 0) {
       if (this.#running >= settings.maxConcurrent) return this.#enqueue(call)
@@ -426,7 +433,7 @@ export class MooringClient implements CallOwner {
   #closedError(method: string, origin: string, path: string): MooringError | null {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
       if (c.#closeReason === null && c.#closing === null) continue
-      const request = { method, url: redactUrl(origin + path) }
+      const request = { method, url: redactUrl(origin + path, this.#root.options.shownQuery) }
       const what = c.#parent === null ? 'client' : 'scope'
       return c.#closeReason instanceof AbortError
         ? new AbortError(request, c.#closeReason.cause)

@@ -23,6 +23,7 @@ export type {
   LimitOptions,
   QueryInput,
   QueryValue,
+  RedactOptions,
   RequestTimeoutOptions,
   TimeoutOptions,
   TlsOptions,

@@ -3,7 +3,7 @@ import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBre
 import { ConfigError } from './errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
-import { redactUrl } from './redact.js'
+import { redactUrl, type ShownQuery } from './redact.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 
 /** Milliseconds for each phase of a call. */
@@ -81,6 +81,13 @@ export interface ClientOptions {
   maxResponseSize?: number
   /** Follow 3xx redirects: `true` for up to 5, or the most to follow. Default: off (3xx go to the caller). */
   followRedirects?: boolean | number
+  /** What errors, events and `response.url` may show. Default: every query value is `[redacted]`. */
+  redact?: RedactOptions
+}
+
+export interface RedactOptions {
+  /** Query keys whose values are shown in clear (`['page', 'q']`); every other value is `[redacted]`. */
+  showQuery?: readonly string[]
 }
 
 export interface NormalizedTimeouts {
@@ -146,6 +153,7 @@ const CLIENT_KEYS = [
   'circuitBreaker',
   'maxResponseSize',
   'followRedirects',
+  'redact',
 ] as const
 
 export function normalizeTimeouts(
@@ -251,6 +259,8 @@ export interface NormalizedClientOptions {
   circuitBreaker: NormalizedBreakerOptions | null
   maxResponseSize: number
   maxRedirects: number
+  /** Query keys shown in clear in messages and events (`redact.showQuery`). */
+  shownQuery: ShownQuery
 }
 
 export function normalizeClientOptions(
@@ -314,6 +324,7 @@ export function normalizeClientOptions(
     maxResponseSize:
       normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? Number.POSITIVE_INFINITY,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
+    shownQuery: normalizeRedact('redact', o.redact),
   }
 }
 
@@ -352,4 +363,27 @@ function normalizeHooks(value: unknown): Hooks | null {
       throw new ConfigError(`hooks.${key}`, o[key], 'a function')
   }
   return o as Hooks
+}
+
+/** Validates `redact` (`{ showQuery: ['page', 'q'] }`). */
+export function normalizeRedact(path: string, value: unknown): ShownQuery {
+  if (value === undefined) return null
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(path, value, "an object such as { showQuery: ['page'] }")
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'showQuery') {
+      throw new ConfigError(`${path}.${key}`, undefined, 'a known option (showQuery)')
+    }
+  }
+  const showQuery = (value as { showQuery?: unknown }).showQuery
+  if (showQuery === undefined) return null
+  if (!Array.isArray(showQuery) || !showQuery.every((k) => typeof k === 'string' && k !== '')) {
+    throw new ConfigError(
+      `${path}.showQuery`,
+      showQuery,
+      'an array of query keys (non-empty strings) whose values may be shown',
+    )
+  }
+  return showQuery.length === 0 ? null : new Set(showQuery)
 }

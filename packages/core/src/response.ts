@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { HttpStatusError, type RetryRecord } from './errors.js'
-import { redactUrl } from './redact.js'
+import { redactUrl, type ShownQuery } from './redact.js'
 import { parseRetryAfter } from './retry-after.js'
 
 type Controller = Dispatcher.DispatchController
@@ -51,6 +51,8 @@ export class MooringResponse {
   #resolve: ((value: never) => void) | null = null
   #reject: ((reason: unknown) => void) | null = null
   #stream: Readable | null = null
+  /** @internal Query keys `url` shows in clear (the client's `redact.showQuery`). */
+  _shownQuery: ShownQuery = null
 
   /** @internal */
   constructor(
@@ -86,7 +88,7 @@ export class MooringResponse {
 
   /** The URL with credentials and secret-looking query values redacted, fit for logs. */
   get url(): string {
-    return redactUrl(this.#origin + this.#path)
+    return redactUrl(this.#origin + this.#path, this._shownQuery)
   }
 
   /** The URL as requested. */

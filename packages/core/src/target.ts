@@ -57,7 +57,13 @@ export function resolveTarget(base: Base | undefined, path: string): Target | un
   return { origin: base.origin, path: `${base.prefix}/${path}`, home: true }
 }
 
+/**
+ * The request-target: `path` without its fragment, with `query` appended. A fragment is never sent
+ * (fetch and undici's own URL handling drop it too), and a query appended after one would land in it.
+ */
 export function appendQuery(path: string, query: string): string {
+  const hash = path.indexOf('#')
+  if (hash !== -1) path = path.slice(0, hash)
   if (query === '') return path
   return path.includes('?') ? `${path}&${query}` : `${path}?${query}`
 }
