@@ -136,6 +136,13 @@ export class ClientBinding {
       throw new ConfigError('propagate', propagate, 'an array of header names')
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
+    if (this.#propagate.includes('host')) {
+      throw new ConfigError(
+        'propagate',
+        propagate,
+        'header names other than host (the host comes from the URL)',
+      )
+    }
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)

@@ -27,6 +27,10 @@ function put(
   if (value === undefined || value === null) return
   if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
   const name = rawName.toLowerCase()
+  // Another Host sends the client's default credentials to whatever virtual host it names; fetch
+  // forbids it too. The host is the URL's.
+  if (name === 'host')
+    onProblem('header "host" is not allowed: the host comes from the URL (baseUrl or an absolute URL)')
   if (Array.isArray(value)) {
     const values: string[] = []
     for (const v of value as readonly string[]) {
