@@ -119,7 +119,7 @@ export class ClientBinding {
     const o = options as Record<string, unknown>
     const clientOptions: Record<string, unknown> = {}
     const own: Record<string, unknown> = {}
-    for (const key in o) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
+    for (const key of Object.keys(o)) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
     expectObject('', own, BINDING_KEYS)
     const mode = own.scope ?? 'request'
     if (mode !== 'app' && mode !== 'request') throw new ConfigError('scope', mode, "'app' or 'request'")

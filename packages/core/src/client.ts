@@ -594,7 +594,7 @@ export class MooringClient implements CallOwner {
         budgetRefusals: c.budgetRefusals,
       }
     }
-    for (const origin in pools) {
+    for (const origin of Object.keys(pools)) {
       origins[origin] ??= {
         ...pools[origin],
         inFlight: 0,

@@ -75,7 +75,9 @@ export function toHeaderRecord(
     }
   } else {
     const record = input as Record<string, HeaderValue>
-    for (const name in record) put(out, name, record[name], onProblem)
+    // Own keys only: a polluted Object.prototype must not become a header. for…in with hasOwn
+    // allocates no key array.
+    for (const name in record) if (Object.hasOwn(record, name)) put(out, name, record[name], onProblem)
   }
   return out
 }
@@ -112,6 +114,7 @@ export function serializeQuery(query: QueryInput | undefined, defaults?: string)
     for (const [key, value] of query) params.append(key, value)
   } else {
     for (const key in query) {
+      if (!Object.hasOwn(query, key)) continue
       params.delete(key)
       appendQueryValue(params, key, (query as Record<string, QueryInput[keyof QueryInput]>)[key])
     }

@@ -53,3 +53,26 @@ describe('a host header is refused', () => {
     }
   })
 })
+
+describe('a polluted Object.prototype', () => {
+  it('is sent neither as a header nor as a query parameter, and breaks no option check', async () => {
+    const up = await upstream()
+    const proto = Object.prototype as Record<string, unknown>
+    proto['x-polluted'] = 'evil'
+    try {
+      const c = client({ baseUrl: up.url, headers: { 'x-default': '1' }, query: { d: '1' } })
+      const scope = c.scope({ headers: { 'x-scope': '1' }, query: { s: '1' } })
+      await (await scope.get('/x', { headers: { 'x-own': '1' }, query: { q: '1' } })).dump()
+      await (await scope.post('/y', { json: { a: 1 } })).dump()
+    } finally {
+      delete proto['x-polluted']
+    }
+    expect(up.requests.map((r) => r.url)).toEqual(['/x?d=1&s=1&q=1', '/y?d=1&s=1'])
+    for (const { headers } of up.requests) {
+      expect(headers['x-polluted']).toBeUndefined()
+      expect(headers['x-default']).toBe('1')
+      expect(headers['x-scope']).toBe('1')
+    }
+    expect(up.requests[0].headers['x-own']).toBe('1')
+  })
+})
