@@ -76,3 +76,33 @@ describe('a polluted Object.prototype', () => {
     expect(up.requests[0].headers['x-own']).toBe('1')
   })
 })
+
+describe('a per-request query is validated', () => {
+  it('refuses what is not a plain object of values or URLSearchParams, naming query and the type', async () => {
+    const up = await upstream()
+    const c = client({ baseUrl: up.url })
+    const cases: Array<[unknown, string, string]> = [
+      ['a=1', 'query', 'got "a=1"'],
+      [() => 'source', 'query', 'got a function'],
+      [['a', 'b'], 'query', 'got an array'],
+      [new Map([['a', '1']]), 'query', 'got an object'],
+      [42, 'query', 'got 42'],
+      [{ page: { nested: 1 } }, 'query.page', 'got an object'],
+      [{ page: () => 1 }, 'query.page', 'got a function'],
+      [{ page: [1, {}] }, 'query.page', 'got an object'],
+      [{ page: Number.NaN }, 'query.page', 'got NaN'],
+    ]
+    for (const [query, option, got] of cases) {
+      const err = await c.get('/x', { query: query as never }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).option).toBe(option)
+      expect((err as Error).message).toContain('string, number or boolean')
+      expect((err as Error).message).toContain(got)
+      expect(() => c.scope({ query: query as never })).toThrow(ConfigError)
+    }
+    expect(up.connections).toBe(0)
+    await (await c.get('/ok', { query: new URLSearchParams('a=1&a=2') })).dump()
+    await (await c.get('/ok', { query: { a: [1, true, 'x'], b: null, c: undefined } })).dump()
+    expect(up.requests.map((r) => r.url)).toEqual(['/ok?a=1&a=2', '/ok?a=1&a=true&a=x'])
+  })
+})
