@@ -211,7 +211,8 @@ const CREDENTIAL_VALUE = /^(bearer|basic|digest|token)\s/i
 function describeValue(option: string, value: unknown): string {
   if (value === null) return 'null'
   const type = Array.isArray(value) ? 'array' : typeof value
-  if (SECRET_OPTION.test(option) || option.startsWith('header')) return `a ${type}`
+  const aType = `${type === 'array' || type === 'object' || type === 'undefined' ? 'an' : 'a'} ${type}`
+  if (SECRET_OPTION.test(option) || option.startsWith('header')) return aType
   if (type === 'string') {
     if (CREDENTIAL_VALUE.test(value as string)) return 'a string'
     // A URL given under any (even a misspelled) option may carry credentials or a token.
@@ -221,5 +222,5 @@ function describeValue(option: string, value: unknown): string {
   if (type === 'number' || type === 'boolean' || type === 'undefined' || type === 'bigint')
     return String(value)
   if (type === 'function') return 'a function'
-  return `a ${type}`
+  return aType
 }
