@@ -200,13 +200,8 @@ export class MooringClient implements CallOwner {
       home = true
     } else {
       const target = resolveTarget(base, path)
-      if (target === undefined) {
-        throw new RequestRejectedError(
-          { method, url: redactUrl(path, root.options.shownQuery) },
-          base === undefined
-            ? 'the path must be an absolute http(s) URL (the client has no baseUrl)'
-            : 'invalid path',
-        )
+      if (typeof target === 'string') {
+        throw new RequestRejectedError({ method, url: redactUrl(path, root.options.shownQuery) }, target)
       }
       origin = target.origin
       targetPath = target.path

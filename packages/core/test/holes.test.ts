@@ -106,3 +106,27 @@ describe('a per-request query is validated', () => {
     expect(up.requests.map((r) => r.url)).toEqual(['/ok?a=1&a=2', '/ok?a=1&a=true&a=x'])
   })
 })
+
+describe('a scheme-like path cannot escape the base path', () => {
+  it('http:admin and its kin are refused with a clear reason; /http:admin stays under the base', async () => {
+    const up = await upstream()
+    const c = client({ baseUrl: `${up.url}/api/v1` })
+    for (const path of [
+      'http:admin',
+      'HTTP:admin',
+      'http:/admin',
+      'https:admin?x=1',
+      `http:${up.url.slice(7)}`,
+    ]) {
+      const err = await c.get(path).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(RequestRejectedError)
+      expect((err as Error).message).toContain('must be an absolute URL')
+      expect((err as Error).message).toContain("start a path under the base with '/'")
+    }
+    const other = await c.get('users:batchGet').catch((e: unknown) => e)
+    expect((other as Error).message).toContain('(users:) must be an absolute URL')
+    expect(up.connections).toBe(0)
+    await (await c.get('/http:admin')).dump()
+    expect(up.requests.map((r) => r.url)).toEqual(['/api/v1/http:admin'])
+  })
+})
