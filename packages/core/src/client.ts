@@ -116,11 +116,19 @@ export class MooringClient implements CallOwner {
     this.#parent = parent
     this.#settings = settings
     this.#dispatcher = settings.isolatedPool !== null ? null : (settings.dispatcher ?? parent!.#dispatcher)
+    // The scope listens on its signal only while it has calls in flight (#track, _callSettled): a
+    // long-lived signal shared by many scopes never left unclosed would otherwise keep one listener,
+    // and so one scope, per scope ever made. An idle scope reads `signal.aborted` when asked.
     const signal = settings.signal
-    if (signal !== undefined) {
-      if (signal.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
-      else signal.addEventListener('abort', this)
-    }
+    if (signal?.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
+  }
+
+  /** Takes note of an abort that came while this scope was idle, and so not listening. True when closed. */
+  #closedBySignal(): boolean {
+    const signal = this.#settings.signal
+    if (signal === undefined || !signal.aborted) return false
+    this.abort(signal.reason)
+    return true
   }
 
   /** The dispatcher requests go through: the owned pool, the given transport, or an isolated scope's pool. */
@@ -141,7 +149,7 @@ export class MooringClient implements CallOwner {
   /** True once `close()` or `destroy()` was called here or on an ancestor, or the scope's signal fired. */
   get closed(): boolean {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
-      if (c.#closing !== null || c.#closeReason !== null) return true
+      if (c.#closing !== null || c.#closeReason !== null || c.#closedBySignal()) return true
     }
     return false
   }
@@ -373,6 +381,7 @@ export class MooringClient implements CallOwner {
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
       if (c.#active++ === 0 && parent !== null) {
+        c.#settings.signal?.addEventListener('abort', c)
         c.#busyPrev = null
         c.#busyNext = parent.#busyChildren
         if (parent.#busyChildren !== null) parent.#busyChildren.#busyPrev = c
@@ -409,6 +418,7 @@ export class MooringClient implements CallOwner {
       const parent = c.#parent
       if (--c.#active === 0) {
         if (parent !== null) {
+          c.#settings.signal?.removeEventListener('abort', c)
           const prev = c.#busyPrev
           const next = c.#busyNext
           if (prev !== null) prev.#busyNext = next
@@ -427,7 +437,7 @@ export class MooringClient implements CallOwner {
   /** The error for a call to `origin` + `path` when this client or an ancestor is closed; the URL is built only then. */
   #closedError(method: string, origin: string, path: string): MooringError | null {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
-      if (c.#closeReason === null && c.#closing === null) continue
+      if (c.#closeReason === null && c.#closing === null && !c.#closedBySignal()) continue
       const request = { method, url: redactUrl(origin + path, this.#root.options.shownQuery) }
       const what = c.#parent === null ? 'client' : 'scope'
       return c.#closeReason instanceof AbortError

@@ -1,4 +1,12 @@
-import { ConfigError, createBinding, createClient, RequestRejectedError } from '@mooring/core'
+import { getEventListeners } from 'node:events'
+import {
+  AbortError,
+  ConfigError,
+  createBinding,
+  createClient,
+  type MooringClient,
+  RequestRejectedError,
+} from '@mooring/core'
 import { describe, expect, it } from 'vitest'
 import { client, upstream } from './support/fixtures.js'
 
@@ -128,5 +136,43 @@ describe('a scheme-like path cannot escape the base path', () => {
     expect(up.connections).toBe(0)
     await (await c.get('/http:admin')).dump()
     expect(up.requests.map((r) => r.url)).toEqual(['/api/v1/http:admin'])
+  })
+})
+
+describe('scopes on one long-lived signal', () => {
+  it('keep no listener on it while idle, however many are left unclosed', async () => {
+    const up = await upstream((req, res) => {
+      if (req.url !== '/hang') res.end('ok')
+    })
+    const c = client({ baseUrl: up.url, retry: false })
+    const controller = new AbortController()
+    const { signal } = controller
+    const listeners = (): number => getEventListeners(signal, 'abort').length
+    const scopes: MooringClient[] = []
+    for (let i = 0; i < 10_000; i++) scopes.push(c.scope({ signal, headers: { 'x-n': String(i) } }))
+    expect(listeners()).toBe(0)
+    // A thousand of them send a call and are never closed: each listens only while its call is in flight.
+    for (let i = 0; i < 1_000; i += 250) {
+      await Promise.all(scopes.slice(i, i + 250).map(async (s) => (await s.get('/x')).dump()))
+    }
+    expect(listeners()).toBe(0)
+    expect(up.requests).toHaveLength(1_000)
+
+    // A scope with a call in flight listens once, and is aborted by the signal.
+    const busy = c.scope({ signal })
+    const inFlight = busy.get('/hang').catch((e: unknown) => e)
+    const c2 = busy.get('/hang').catch((e: unknown) => e)
+    expect(listeners()).toBe(1)
+    controller.abort(new Error('shutting down'))
+    expect(await inFlight).toBeInstanceOf(AbortError)
+    expect(await c2).toBeInstanceOf(AbortError)
+    expect(listeners()).toBe(0)
+    // An idle scope, not listening, still sees the abort.
+    const idle = scopes[0]
+    expect(idle.closed).toBe(true)
+    const refused = await scopes[1].get('/x').catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AbortError)
+    expect(((refused as AbortError).cause as Error).message).toBe('shutting down')
+    expect(() => scopes[2].scope()).toThrow()
   })
 })
