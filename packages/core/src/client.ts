@@ -109,6 +109,8 @@ export class MooringClient implements CallOwner {
   #closing: Promise<void> | null = null
   #drained: (() => void) | null = null
   #closeReason: Error | null = null
+  /** Where an isolated scope was made, for the unclosed warning: its pool opens later, at the first request. */
+  #site: Error | null = null
 
   /** @internal Use `createClient()` or `client.scope()`. */
   constructor(root: Root, parent: MooringClient | null, settings: Settings) {
@@ -119,6 +121,8 @@ export class MooringClient implements CallOwner {
     // The scope listens on its signal only while it has calls in flight (#track, _callSettled): a
     // long-lived signal shared by many scopes never left unclosed would otherwise keep one listener,
     // and so one scope, per scope ever made. An idle scope reads `signal.aborted` when asked.
+    // Only for an isolated pool; a stack captured now is formatted only if the pool is ever opened.
+    if (settings.isolatedPool !== null) this.#site = new Error()
     const signal = settings.signal
     if (signal?.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
   }
@@ -141,7 +145,8 @@ export class MooringClient implements CallOwner {
     const pool = this.#settings.isolatedPool
     if (pool !== null) {
       this.#dispatcher = createOwnedDispatcher(pool)
-      trackUnclosed(this, 'scope with an isolated pool')
+      trackUnclosed(this, 'scope with an isolated pool', this.#site ?? undefined)
+      this.#site = null
     } else this.#dispatcher = this.#parent!.#resolveDispatcher()
     return this.#dispatcher
   }
