@@ -6,8 +6,9 @@ import { createOwnedDispatcher } from './dispatcher.js'
 import {
   AbortError,
   ClientClosedError,
+  type RetryRecord,
   ConfigError,
-  type MooringError,
+  MooringError,
   RequestRejectedError,
   ScopeClosedReason,
 } from './errors.js'
@@ -23,6 +24,7 @@ import {
   type QueryInput,
   type RequestTimeoutOptions,
 } from './options.js'
+import { emit, observed } from './instrument.js'
 import { redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
@@ -80,6 +82,7 @@ const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 const NO_INIT: RequestInit = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
+const NO_RETRIES: readonly RetryRecord[] = Object.freeze([])
 const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
 
 /**
@@ -162,7 +165,11 @@ export class MooringClient implements CallOwner {
   request(options: RequestOptions): Promise<MooringResponse> {
     const method = options.method ?? 'GET'
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) {
-      return Promise.reject(new ConfigError('method', method, 'an HTTP method name'))
+      return this.#refused(
+        String(method),
+        options.path,
+        new ConfigError('method', method, 'an HTTP method name'),
+      )
     }
     return this.#send(method.toUpperCase(), options.path, options)
   }
@@ -194,8 +201,27 @@ export class MooringClient implements CallOwner {
     try {
       return this.#start(method, path, init ?? NO_INIT)
     } catch (err) {
-      return Promise.reject(err)
+      return this.#refused(method, path, err)
     }
+  }
+
+  /**
+   * A call refused before it started (closed client, bad option, refused path or header): rejected,
+   * and reported to the error hook and `mooring:error` like any failed call, with no attempt made.
+   */
+  #refused(method: string, path: unknown, err: unknown): Promise<never> {
+    const hooks = this.#root.hooks
+    if (err instanceof MooringError && observed(hooks, 'error')) {
+      emit(hooks, 'error', {
+        method,
+        url: err.url ?? (typeof path === 'string' ? redactUrl(path, this.#root.options.shownQuery) : ''),
+        error: err,
+        attempts: 0,
+        retries: NO_RETRIES,
+        duration: 0,
+      })
+    }
+    return Promise.reject(err)
   }
 
   #start(method: string, path: string, options: RequestInit): Promise<MooringResponse> {
@@ -372,7 +398,7 @@ export class MooringClient implements CallOwner {
       )
       if (closedError !== null) {
         this._callSettled(call, true)
-        throw closedError
+        return this.#refused(call.options.method, undefined, closedError)
       }
       return call.run(performance.now())
     })

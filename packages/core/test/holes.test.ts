@@ -1,13 +1,17 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
 import { getEventListeners } from 'node:events'
 import {
   AbortError,
+  CircuitOpenError,
+  ClientClosedError,
   ConfigError,
+  type ErrorEvent,
   createBinding,
   createClient,
   type MooringClient,
   RequestRejectedError,
 } from '@mooring/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { client, upstream } from './support/fixtures.js'
 
 const SECRET = 'hunter2-s3cr3t'
@@ -174,5 +178,58 @@ describe('scopes on one long-lived signal', () => {
     expect(refused).toBeInstanceOf(AbortError)
     expect(((refused as AbortError).cause as Error).message).toBe('shutting down')
     expect(() => scopes[2].scope()).toThrow()
+  })
+})
+
+describe('a call refused before it starts', () => {
+  it('is reported to the error hook and on mooring:error', async () => {
+    const up = await upstream((_req, res) => res.writeHead(500).end())
+    const hooked: ErrorEvent[] = []
+    const published: ErrorEvent[] = []
+    const onPublish = (message: unknown): void => {
+      published.push(message as ErrorEvent)
+    }
+    diagnosticsChannel.subscribe('mooring:error', onPublish)
+    onTestFinished(() => {
+      diagnosticsChannel.unsubscribe('mooring:error', onPublish)
+    })
+    const c = client({
+      baseUrl: up.url,
+      retry: false,
+      circuitBreaker: { consecutiveFailures: 1 },
+      hooks: { onError: (e) => hooked.push(e) },
+    })
+    const refusals: Array<[() => Promise<unknown>, abstract new (...args: never[]) => Error]> = [
+      [() => c.get('/x', { timeout: { total: -1 } }), ConfigError],
+      [() => c.request({ method: 'GE T', path: '/x' }), ConfigError],
+      [() => c.get('/x', { headers: { 'x-a': 'b\r\nc' } }), RequestRejectedError],
+      [() => c.get('http:admin'), RequestRejectedError],
+    ]
+    for (const [call, type] of refusals) await expect(call()).rejects.toBeInstanceOf(type)
+    await (await c.get('/fail')).dump()
+    await expect(c.get('/x?page=1')).rejects.toBeInstanceOf(CircuitOpenError)
+    const scope = c.scope()
+    await scope.close()
+    await expect(scope.get('/x')).rejects.toBeInstanceOf(ClientClosedError)
+    await c.close()
+    await expect(c.get('/x')).rejects.toBeInstanceOf(ClientClosedError)
+
+    const types = [
+      ConfigError,
+      ConfigError,
+      RequestRejectedError,
+      RequestRejectedError,
+      CircuitOpenError,
+      ClientClosedError,
+      ClientClosedError,
+    ]
+    for (const events of [hooked, published]) {
+      expect(events.map((e) => e.error.constructor)).toEqual(types)
+      expect(events.map((e) => e.attempts)).toEqual([0, 0, 0, 0, 0, 0, 0])
+      expect(events[0].url).toBe('/x')
+      expect(events[4].url).toBe(`${up.url}/x?page=[redacted]`)
+      expect(events[6].url).toBe(`${up.url}/x`)
+    }
+    expect(up.requests).toHaveLength(1)
   })
 })
