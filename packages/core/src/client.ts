@@ -58,7 +58,8 @@ export interface RequestOptions {
   retry?: RetryOptions | false
   /** `'auto'` sends one generated key on every attempt; or set the `idempotency-key` header yourself. */
   idempotencyKey?: 'auto' | false
-  maxResponseSize?: number
+  /** Bytes a response body may have; `Infinity` or `false` for no limit. */
+  maxResponseSize?: number | false
   followRedirects?: boolean | number
 }
 

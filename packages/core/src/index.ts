@@ -28,7 +28,7 @@ export type {
   TimeoutOptions,
   TlsOptions,
 } from './options.js'
-export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from './options.js'
+export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUTS } from './options.js'
 export type { ClientStats, OriginStats, PoolStats } from './stats.js'
 export type { BodyInput } from './body.js'
 export type { RetryOptions } from './retry.js'

@@ -77,8 +77,11 @@ export interface ClientOptions {
   hooks?: Hooks
   /** Opt-in: fail fast per origin while it keeps failing. */
   circuitBreaker?: CircuitBreakerOptions
-  /** Bytes a response body may have; a larger one fails with ResponseTooLargeError without being buffered. */
-  maxResponseSize?: number
+  /**
+   * Bytes a response body may have; a larger one fails with ResponseTooLargeError without being
+   * buffered. Default 64 MiB (`DEFAULT_MAX_RESPONSE_SIZE`); `Infinity` or `false` for no limit.
+   */
+  maxResponseSize?: number | false
   /** Follow 3xx redirects: `true` for up to 5, or the most to follow. Default: off (3xx go to the caller). */
   followRedirects?: boolean | number
   /** What errors, events and `response.url` may show. Default: every query value is `[redacted]`. */
@@ -113,6 +116,14 @@ export const DEFAULT_TIMEOUTS: Readonly<NormalizedTimeouts> = Object.freeze({
   pool: 30_000,
   total: 60_000,
 })
+
+/**
+ * 64 MiB. A body is buffered whole by `bytes()`, `text()` and `json()`; unlimited, one response
+ * (a runaway export, a hostile upstream) can take the process's heap, and V8 refuses strings past
+ * ~512 MiB anyway. undici, fetch and axios set no limit; .NET's HttpClient buffers at most 2 GiB.
+ * 64 MiB is far above what a service API returns and well below what hurts a Node process.
+ */
+export const DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 
 export const DEFAULT_LIMITS: Readonly<NormalizedLimits> = Object.freeze({
   connections: 64,
@@ -322,7 +333,7 @@ export function normalizeClientOptions(
     hooks: normalizeHooks(o.hooks),
     circuitBreaker: normalizeBreaker('circuitBreaker', o.circuitBreaker),
     maxResponseSize:
-      normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? Number.POSITIVE_INFINITY,
+      normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? DEFAULT_MAX_RESPONSE_SIZE,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
     shownQuery: normalizeRedact('redact', o.redact),
   }
@@ -330,8 +341,9 @@ export function normalizeClientOptions(
 
 export function normalizeMaxResponseSize(path: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
+  if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ConfigError(path, value, 'a whole number of bytes >= 0')
+    throw new ConfigError(path, value, 'a whole number of bytes >= 0, or Infinity or false for no limit')
   }
   return value
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ResponseTooLargeError, TooManyRedirectsError } from '../../src/index.js'
+import {
+  ConfigError,
+  DEFAULT_MAX_RESPONSE_SIZE,
+  ResponseTooLargeError,
+  TooManyRedirectsError,
+} from '../../src/index.js'
 import * as fixture from '../support/fixtures.js'
 
 describe('redirects', () => {
@@ -141,5 +146,37 @@ describe('maxResponseSize', () => {
     expect(error).toBeInstanceOf(ResponseTooLargeError)
     expect(written).toBeLessThan(8 * 1024 * 1024)
     await u.waitForOpen(0)
+  })
+
+  it('is finite by default (64 MiB); Infinity or false opts out, per client, scope or request', async () => {
+    expect(DEFAULT_MAX_RESPONSE_SIZE).toBe(64 * 1024 * 1024)
+    // The head announces one byte past the default: refused at the head, no body read.
+    const u = await fixture.upstream((_req, res) => {
+      res.writeHead(200, { 'content-length': String(DEFAULT_MAX_RESPONSE_SIZE + 1) })
+      res.write('x')
+    })
+    const plain = fixture.client({ baseUrl: u.url, retry: false })
+    const err = await plain.get('/huge').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ResponseTooLargeError)
+    expect((err as ResponseTooLargeError).limit).toBe(DEFAULT_MAX_RESPONSE_SIZE)
+    for (const client of [
+      fixture.client({ baseUrl: u.url, maxResponseSize: Number.POSITIVE_INFINITY }),
+      fixture.client({ baseUrl: u.url, maxResponseSize: false }),
+    ]) {
+      const res = await client.get('/huge')
+      expect(res.status).toBe(200)
+      await client.destroy()
+    }
+    for (const init of [{ maxResponseSize: false as const }, { maxResponseSize: Number.POSITIVE_INFINITY }]) {
+      const scope = plain.scope(init)
+      expect((await scope.get('/huge')).status).toBe(200)
+      await scope.destroy()
+      const call = plain.scope()
+      expect((await call.get('/huge', init)).status).toBe(200)
+      await call.destroy()
+    }
+    for (const bad of [-1, 1.5, Number.NaN, true, '1mb']) {
+      expect(() => fixture.client({ maxResponseSize: bad as never })).toThrow(ConfigError)
+    }
   })
 })
