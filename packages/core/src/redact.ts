@@ -39,7 +39,9 @@ export function redactUrl(url: string, shown: ShownQuery = null): string {
 
 /**
  * Redacts what sits before an `@` in the authority of `url[0, end)`: after a scheme, or after a
- * leading `//` or `\\`. A plain path (`/users/a@b`) is left as it is.
+ * leading `//` or `\\`. An `@` past the authority is left alone when a URL parser agrees it is in
+ * the path (`https://host/users/a@b`); when none can parse the URL (`http://u:pa/ss@host`), all up
+ * to the `@` goes. A plain path (`/users/a@b`) is left as it is.
  */
 function redactUserInfo(url: string, end: number): string {
   const at = url.lastIndexOf('@', end - 1)
@@ -50,8 +52,13 @@ function redactUserInfo(url: string, end: number): string {
   else if (isSlash(url.charCodeAt(0)) && isSlash(url.charCodeAt(1))) start = 0
   else return url
   while (start < at && isSlash(url.charCodeAt(start))) start++
-  // The authority ends at the first `/` or `\` after it: an `@` past that is in the path.
-  for (let i = start; i < at; i++) if (isSlash(url.charCodeAt(i))) return url
+  let slash = start
+  while (slash < at && !isSlash(url.charCodeAt(slash))) slash++
+  if (slash === at) return `${url.slice(0, start)}${REDACTED}${url.slice(at)}`
+  const inAuthority = url.lastIndexOf('@', slash)
+  if (inAuthority >= start) return `${url.slice(0, start)}${REDACTED}${url.slice(inAuthority)}`
+  // The only `@`s are past the first slash: in the path, if a parser reads the URL that way.
+  if (URL.canParse(url.slice(0, end), 'http://base.invalid')) return url
   return `${url.slice(0, start)}${REDACTED}${url.slice(at)}`
 }
 

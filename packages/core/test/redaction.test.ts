@@ -46,6 +46,9 @@ describe('redactUrl fails safe', () => {
       `//u:${SECRET}@host/x`,
       `\\\\u:${SECRET}@host`,
       `https://u:${SECRET}@host?x=1`,
+      // A password with a slash: no parser reads this, so the whole authority goes.
+      `http://u:pa/${SECRET}@host`,
+      `http://u:${SECRET}@host/users/a@host`,
     ]) {
       const redacted = redactUrl(url)
       expect(redacted).not.toContain(SECRET)
@@ -54,6 +57,7 @@ describe('redactUrl fails safe', () => {
     // An @ in a plain path is no user info.
     expect(redactUrl('/users/a@b.example')).toBe('/users/a@b.example')
     expect(redactUrl('https://host/users/a@b')).toBe('https://host/users/a@b')
+    expect(redactUrl(`http://u:${SECRET}@host/users/a@b`)).toBe('http://[redacted]@host/users/a@b')
   })
 })
 
