@@ -1,6 +1,7 @@
 export { createClient, MooringClient } from './client.js'
 export type { CloseOptions, RequestInit, RequestOptions, ScopeOptions } from './client.js'
 export { MooringResponse } from './response.js'
+export type { ResponseSummary } from './response.js'
 export {
   AbortError,
   CircuitOpenError,

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
+import { type InspectOptionsStylized, inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
 import { HttpStatusError, type RetryRecord } from './errors.js'
-import { redactUrl, type ShownQuery } from './redact.js'
+import { redactResponseHeaders, redactUrl, type ShownQuery } from './redact.js'
 import { parseRetryAfter } from './retry-after.js'
 
 type Controller = Dispatcher.DispatchController
@@ -25,6 +26,17 @@ enum Consumer {
   ArrayBuffer = 4,
   Stream = 5,
   Dump = 6,
+}
+
+/** A response as logs see it (`toJSON`, `util.inspect`). */
+export interface ResponseSummary {
+  status: number
+  statusText: string
+  method: string
+  url: string
+  headers: Record<string, string | string[]>
+  attempts: number
+  retries: RetryRecord[]
 }
 
 /**
@@ -105,6 +117,26 @@ export class MooringResponse {
   raiseForStatus(): this {
     if (this.status >= 400) throw new HttpStatusError(this)
     return this
+  }
+
+  /**
+   * What `JSON.stringify` and `util.inspect` show (a logger serialising the response): the URL
+   * redacted and only safe headers in clear, as in errors. `headers` itself holds every value.
+   */
+  toJSON(): ResponseSummary {
+    return {
+      status: this.status,
+      statusText: this.statusText,
+      method: this.method,
+      url: this.url,
+      headers: redactResponseHeaders(this.headers, this._shownQuery),
+      attempts: this.attempts,
+      retries: this.retries,
+    }
+  }
+
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `MooringResponse ${show(this.toJSON(), { ...options, depth: options.depth === null ? null : depth })}`
   }
 
   text(): Promise<string> {

@@ -133,6 +133,31 @@ describe('HttpStatusError shows only safe response headers', () => {
   })
 })
 
+describe('a response in a log', () => {
+  it('shows the redacted URL and only safe headers through JSON.stringify and util.inspect', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': `sid=${SECRET}` })
+      res.end('ok')
+    })
+    const c = client({ baseUrl: up.url })
+    const res = await c.get(`/x?jwt=${SECRET}`)
+    const json = JSON.parse(JSON.stringify({ res }))
+    expect(json.res).toMatchObject({
+      status: 200,
+      method: 'GET',
+      url: `${up.url}/x?jwt=[redacted]`,
+      headers: { 'content-type': 'text/plain', 'set-cookie': '[redacted]' },
+      attempts: 1,
+    })
+    const shown = inspect({ res }, { depth: 8 })
+    expect(shown).toContain('MooringResponse')
+    expect(shown).toContain("'content-type': 'text/plain'")
+    for (const text of [JSON.stringify(res), shown]) expect(text).not.toContain(SECRET)
+    expect(res.headers['set-cookie']).toBe(`sid=${SECRET}`)
+    expect(await res.text()).toBe('ok')
+  })
+})
+
 describe('redact.showQuery', () => {
   it('reveals the named keys in errors, events, diagnostics and response.url; nothing else', async () => {
     const up = await upstream((_req, res) => res.writeHead(404).end())
