@@ -120,7 +120,7 @@ export class ClientBinding {
     const o = options as Record<string, unknown>
     const clientOptions: Record<string, unknown> = {}
     const own: Record<string, unknown> = {}
-    for (const key in o) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
+    for (const key of Object.keys(o)) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
     expectObject('', own, BINDING_KEYS)
     const mode = own.scope ?? 'request'
     if (mode !== 'app' && mode !== 'request') throw new ConfigError('scope', mode, "'app' or 'request'")
@@ -140,6 +140,13 @@ export class ClientBinding {
     const owned = this.#propagate.find(isTransportOwned)
     if (owned !== undefined)
       throw new ConfigError('propagate', propagate, `header names a request may send (not ${owned})`)
+    if (this.#propagate.includes('host')) {
+      throw new ConfigError(
+        'propagate',
+        propagate,
+        'header names other than host (the host comes from the URL)',
+      )
+    }
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)

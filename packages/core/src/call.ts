@@ -19,7 +19,7 @@ import { emit, type Hooks, observed } from './instrument.js'
 import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
-import { redactUrl } from './redact.js'
+import { redactUrl, type ShownQuery } from './redact.js'
 import { MooringResponse } from './response.js'
 import { backoffDelay, type RetryPolicy } from './retry.js'
 import { parseRetryAfter } from './retry-after.js'
@@ -136,6 +136,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #received = 0
   /** The per-origin counters of the client that made the call. */
   counters: OriginState | null = null
+  /** Query keys shown in clear in errors and events (`redact.showQuery`). */
+  shownQuery: ShownQuery = null
 
   constructor(
     owner: CallOwner,
@@ -160,7 +162,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   get info(): RequestInfo {
-    return { method: this.options.method, url: redactUrl(String(this.options.origin) + this.options.path) }
+    return {
+      method: this.options.method,
+      url: redactUrl(String(this.options.origin) + this.options.path, this.shownQuery),
+    }
   }
 
   /** Starts the call; the promise settles with the response head or a typed error. */
@@ -324,6 +329,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.attempts,
       this.retries,
     )
+    if (this.shownQuery !== null) response._shownQuery = this.shownQuery
     this.#response = response
     this.#phase = Phase.Body
     this.#settled = true

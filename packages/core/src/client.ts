@@ -6,8 +6,9 @@ import { createOwnedDispatcher } from './dispatcher.js'
 import {
   AbortError,
   ClientClosedError,
+  type RetryRecord,
   ConfigError,
-  type MooringError,
+  MooringError,
   RequestRejectedError,
   ScopeClosedReason,
 } from './errors.js'
@@ -23,6 +24,7 @@ import {
   type QueryInput,
   type RequestTimeoutOptions,
 } from './options.js'
+import { emit, observed } from './instrument.js'
 import { redactUrl } from './redact.js'
 import { FetchDispatcher } from './runtime/fetch-dispatcher.js'
 import type { MooringResponse } from './response.js'
@@ -57,7 +59,8 @@ export interface RequestOptions {
   retry?: RetryOptions | false
   /** `'auto'` sends one generated key on every attempt; or set the `idempotency-key` header yourself. */
   idempotencyKey?: 'auto' | false
-  maxResponseSize?: number
+  /** Bytes a response body may have; `Infinity` or `false` for no limit. */
+  maxResponseSize?: number | false
   followRedirects?: boolean | number
 }
 
@@ -81,6 +84,7 @@ const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 const NO_INIT: RequestInit = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
+const NO_RETRIES: readonly RetryRecord[] = Object.freeze([])
 const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
 
 /**
@@ -110,6 +114,8 @@ export class MooringClient implements CallOwner {
   #closing: Promise<void> | null = null
   #drained: (() => void) | null = null
   #closeReason: Error | null = null
+  /** Where an isolated scope was made, for the unclosed warning: its pool opens later, at the first request. */
+  #site: Error | null = null
 
   /** @internal Use `createClient()` or `client.scope()`. */
   constructor(root: Root, parent: MooringClient | null, settings: Settings) {
@@ -117,11 +123,21 @@ export class MooringClient implements CallOwner {
     this.#parent = parent
     this.#settings = settings
     this.#dispatcher = settings.isolatedPool !== null ? null : (settings.dispatcher ?? parent!.#dispatcher)
+    // The scope listens on its signal only while it has calls in flight (#track, _callSettled): a
+    // long-lived signal shared by many scopes never left unclosed would otherwise keep one listener,
+    // and so one scope, per scope ever made. An idle scope reads `signal.aborted` when asked.
+    // Only for an isolated pool; a stack captured now is formatted only if the pool is ever opened.
+    if (settings.isolatedPool !== null) this.#site = new Error()
     const signal = settings.signal
-    if (signal !== undefined) {
-      if (signal.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
-      else signal.addEventListener('abort', this)
-    }
+    if (signal?.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
+  }
+
+  /** Takes note of an abort that came while this scope was idle, and so not listening. True when closed. */
+  #closedBySignal(): boolean {
+    const signal = this.#settings.signal
+    if (signal === undefined || !signal.aborted) return false
+    this.abort(signal.reason)
+    return true
   }
 
   /** The dispatcher requests go through: the owned pool, the given transport, or an isolated scope's pool. */
@@ -134,7 +150,8 @@ export class MooringClient implements CallOwner {
     const pool = this.#settings.isolatedPool
     if (pool !== null) {
       this.#dispatcher = createOwnedDispatcher(pool)
-      trackUnclosed(this, 'scope with an isolated pool')
+      trackUnclosed(this, 'scope with an isolated pool', this.#site ?? undefined)
+      this.#site = null
     } else this.#dispatcher = this.#parent!.#resolveDispatcher()
     return this.#dispatcher
   }
@@ -142,7 +159,7 @@ export class MooringClient implements CallOwner {
   /** True once `close()` or `destroy()` was called here or on an ancestor, or the scope's signal fired. */
   get closed(): boolean {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
-      if (c.#closing !== null || c.#closeReason !== null) return true
+      if (c.#closing !== null || c.#closeReason !== null || c.#closedBySignal()) return true
     }
     return false
   }
@@ -150,7 +167,11 @@ export class MooringClient implements CallOwner {
   request(options: RequestOptions): Promise<MooringResponse> {
     const method = options.method ?? 'GET'
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) {
-      return Promise.reject(new ConfigError('method', method, 'an HTTP method name'))
+      return this.#refused(
+        String(method),
+        options.path,
+        new ConfigError('method', method, 'an HTTP method name'),
+      )
     }
     return this.#send(method.toUpperCase(), options.path, options)
   }
@@ -182,8 +203,27 @@ export class MooringClient implements CallOwner {
     try {
       return this.#start(method, path, init ?? NO_INIT)
     } catch (err) {
-      return Promise.reject(err)
+      return this.#refused(method, path, err)
     }
+  }
+
+  /**
+   * A call refused before it started (closed client, bad option, refused path or header): rejected,
+   * and reported to the error hook and `mooring:error` like any failed call, with no attempt made.
+   */
+  #refused(method: string, path: unknown, err: unknown): Promise<never> {
+    const hooks = this.#root.hooks
+    if (err instanceof MooringError && observed(hooks, 'error')) {
+      emit(hooks, 'error', {
+        method,
+        url: err.url ?? (typeof path === 'string' ? redactUrl(path, this.#root.options.shownQuery) : ''),
+        error: err,
+        attempts: 0,
+        retries: NO_RETRIES,
+        duration: 0,
+      })
+    }
+    return Promise.reject(err)
   }
 
   #start(method: string, path: string, options: RequestInit): Promise<MooringResponse> {
@@ -201,13 +241,8 @@ export class MooringClient implements CallOwner {
       home = true
     } else {
       const target = resolveTarget(base, path)
-      if (target === undefined) {
-        throw new RequestRejectedError(
-          { method, url: redactUrl(path) },
-          base === undefined
-            ? 'the path must be an absolute http(s) URL (the client has no baseUrl)'
-            : 'invalid path',
-        )
+      if (typeof target === 'string') {
+        throw new RequestRejectedError({ method, url: redactUrl(path, root.options.shownQuery) }, target)
       }
       origin = target.origin
       targetPath = target.path
@@ -215,7 +250,7 @@ export class MooringClient implements CallOwner {
       const allowed = root.options.allowedOrigins
       if (!home && base !== undefined && allowed !== '*' && !allowed?.has(origin)) {
         throw new RequestRejectedError(
-          { method, url: redactUrl(origin + targetPath) },
+          { method, url: redactUrl(origin + targetPath, root.options.shownQuery) },
           `the origin ${origin} is not the base origin ${base.origin} nor in allowedOrigins`,
         )
       }
@@ -226,7 +261,7 @@ export class MooringClient implements CallOwner {
     // here on every transport, before anything is sent.
     if (UNWRITABLE_PATH.test(requestPath)) {
       throw new RequestRejectedError(
-        { method, url: redactUrl(origin + requestPath) },
+        { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
         'the path has characters that cannot be sent (encode them)',
       )
     }
@@ -261,7 +296,10 @@ export class MooringClient implements CallOwner {
         toHeaderRecord(
           options.headers,
           (problem) => {
-            throw new RequestRejectedError({ method, url: redactUrl(origin + requestPath) }, problem)
+            throw new RequestRejectedError(
+              { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
+              problem,
+            )
           },
           headers,
         )
@@ -280,7 +318,10 @@ export class MooringClient implements CallOwner {
     if (signal !== undefined) {
       if (!isAbortSignal(signal)) throw new ConfigError('signal', signal, 'an AbortSignal')
       if (signal.aborted)
-        throw new AbortError({ method, url: redactUrl(origin + requestPath) }, signal.reason)
+        throw new AbortError(
+          { method, url: redactUrl(origin + requestPath, root.options.shownQuery) },
+          signal.reason,
+        )
     }
 
     const now = performance.now()
@@ -337,6 +378,7 @@ export class MooringClient implements CallOwner {
         ? settings.maxRedirects
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
+    call.shownQuery = root.options.shownQuery
     this.#track(call, state)
     if (settings.maxConcurrent !== 0) {
       if (this.#running >= settings.maxConcurrent) return this.#enqueue(call)
@@ -358,7 +400,7 @@ export class MooringClient implements CallOwner {
       )
       if (closedError !== null) {
         this._callSettled(call, Outcome.Failed)
-        throw closedError
+        return this.#refused(call.options.method, undefined, closedError)
       }
       return call.run(performance.now())
     })
@@ -372,6 +414,7 @@ export class MooringClient implements CallOwner {
     for (let c: MooringClient = this; ; ) {
       const parent = c.#parent
       if (c.#active++ === 0 && parent !== null) {
+        c.#settings.signal?.addEventListener('abort', c)
         c.#busyPrev = null
         c.#busyNext = parent.#busyChildren
         if (parent.#busyChildren !== null) parent.#busyChildren.#busyPrev = c
@@ -408,6 +451,7 @@ export class MooringClient implements CallOwner {
       const parent = c.#parent
       if (--c.#active === 0) {
         if (parent !== null) {
+          c.#settings.signal?.removeEventListener('abort', c)
           const prev = c.#busyPrev
           const next = c.#busyNext
           if (prev !== null) prev.#busyNext = next
@@ -426,8 +470,8 @@ export class MooringClient implements CallOwner {
   /** The error for a call to `origin` + `path` when this client or an ancestor is closed; the URL is built only then. */
   #closedError(method: string, origin: string, path: string): MooringError | null {
     for (let c: MooringClient | null = this; c !== null; c = c.#parent) {
-      if (c.#closeReason === null && c.#closing === null) continue
-      const request = { method, url: redactUrl(origin + path) }
+      if (c.#closeReason === null && c.#closing === null && !c.#closedBySignal()) continue
+      const request = { method, url: redactUrl(origin + path, this.#root.options.shownQuery) }
       const what = c.#parent === null ? 'client' : 'scope'
       return c.#closeReason instanceof AbortError
         ? new AbortError(request, c.#closeReason.cause)
@@ -588,7 +632,7 @@ export class MooringClient implements CallOwner {
         budgetRefusals: c.budgetRefusals,
       }
     }
-    for (const origin in pools) {
+    for (const origin of Object.keys(pools)) {
       origins[origin] ??= {
         ...pools[origin],
         inFlight: 0,

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { ColdStartPool } from './cold-start.js'
 import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
 
@@ -36,8 +37,11 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
     bodyTimeout: timeouts.body,
     allowH2: settings.http2,
   }
-  // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no clientTtl.
-  const factory = (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
+  // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
+  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
+  const factory = settings.http2
+    ? (origin: string | URL, opts: object): Dispatcher => new ColdStartPool(origin, opts as Pool.Options)
+    : (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
   if (settings.proxy === 'env') {
     return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
   }

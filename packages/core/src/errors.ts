@@ -1,4 +1,4 @@
-import { redactUrl } from './redact.js'
+import { redactResponseHeaders, redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 
 /** Why a request was retried or replayed: `status:503`, `ECONNRESET`, `stale-connection`, `timeout:headers`. */
@@ -94,7 +94,13 @@ export class ConnectionError extends MooringError {
 
 export class HttpStatusError extends MooringError {
   readonly status: number
-  readonly response: MooringResponse
+  /**
+   * The response, body unread. Not enumerable, so neither JSON.stringify nor util.inspect walks into
+   * its headers: `headers` below is what they show.
+   */
+  declare readonly response: MooringResponse
+  /** The response headers fit for logs: the safe ones (content-type, retry-after, …), the rest `[redacted]`. */
+  readonly headers: Record<string, string | string[]>
   /** What the server's `Retry-After` asked for, in ms, when it sent one (and it was not honoured). */
   readonly retryAfter: number | undefined
   constructor(response: MooringResponse) {
@@ -102,7 +108,8 @@ export class HttpStatusError extends MooringError {
       request: response,
     })
     this.status = response.status
-    this.response = response
+    Object.defineProperty(this, 'response', { value: response, enumerable: false })
+    this.headers = redactResponseHeaders(response.headers, response._shownQuery)
     this.retryAfter = response.retryAfter
     this.attempts = response.attempts
     this.retries = response.retries
@@ -204,7 +211,8 @@ const CREDENTIAL_VALUE = /^(bearer|basic|digest|token)\s/i
 function describeValue(option: string, value: unknown): string {
   if (value === null) return 'null'
   const type = Array.isArray(value) ? 'array' : typeof value
-  if (SECRET_OPTION.test(option) || option.startsWith('header')) return `a ${type}`
+  const aType = `${type === 'array' || type === 'object' || type === 'undefined' ? 'an' : 'a'} ${type}`
+  if (SECRET_OPTION.test(option) || option.startsWith('header')) return aType
   if (type === 'string') {
     if (CREDENTIAL_VALUE.test(value as string)) return 'a string'
     // A URL given under any (even a misspelled) option may carry credentials or a token.
@@ -214,5 +222,5 @@ function describeValue(option: string, value: unknown): string {
   if (type === 'number' || type === 'boolean' || type === 'undefined' || type === 'bigint')
     return String(value)
   if (type === 'function') return 'a function'
-  return `a ${type}`
+  return aType
 }

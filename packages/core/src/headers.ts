@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js'
-import type { HeadersInput, HeaderValue, QueryInput } from './options.js'
+import type { HeadersInput, HeaderValue } from './options.js'
 import { refusedHeaderProblem } from './refused-headers.js'
+import { isPlainObject } from './validate.js'
 
 /** Header names and values as undici takes them: lower-case names, string or string[] values. */
 export type HeaderRecord = Record<string, string | string[]>
@@ -28,6 +29,10 @@ function put(
   if (value === undefined || value === null) return
   if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
   const name = rawName.toLowerCase()
+  // Another Host sends the client's default credentials to whatever virtual host it names; fetch
+  // forbids it too. The host is the URL's.
+  if (name === 'host')
+    onProblem('header "host" is not allowed: the host comes from the URL (baseUrl or an absolute URL)')
   const refused = refusedHeaderProblem(name, value)
   if (refused !== undefined) onProblem(refused)
   if (Array.isArray(value)) {
@@ -74,7 +79,9 @@ export function toHeaderRecord(
     }
   } else {
     const record = input as Record<string, HeaderValue>
-    for (const name in record) put(out, name, record[name], onProblem)
+    // Own keys only: a polluted Object.prototype must not become a header. for…in with hasOwn
+    // allocates no key array.
+    for (const name in record) if (Object.hasOwn(record, name)) put(out, name, record[name], onProblem)
   }
   return out
 }
@@ -86,44 +93,50 @@ export function configHeaders(path: string, input: unknown): HeaderRecord {
   })
 }
 
-function appendQueryValue(params: URLSearchParams, key: string, value: QueryInput[keyof QueryInput]): void {
+const QUERY_VALUE = 'a string, number or boolean, or an array of them'
+const QUERY = `URLSearchParams or a plain object whose values are each ${QUERY_VALUE}`
+
+function appendQueryValue(params: URLSearchParams, path: string, key: string, value: unknown): void {
   if (value === undefined || value === null) return
   if (Array.isArray(value)) {
-    for (const v of value) params.append(key, queryText(key, v))
-  } else params.append(key, queryText(key, value))
+    for (const v of value) params.append(key, queryText(path, key, v))
+  } else params.append(key, queryText(path, key, value))
 }
 
-/** `String(value)`; a value with no string form (a null-prototype object) is a ConfigError, not a TypeError. */
-function queryText(key: string, value: unknown): string {
-  try {
-    return String(value)
-  } catch {
-    throw new ConfigError(`query.${key}`, value, 'a string, number or boolean, or an array of them')
+/** The text of one query value; anything else (an object, a function, a symbol) is a ConfigError, not its source. */
+function queryText(path: string, key: string, value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'number':
+      if (Number.isFinite(value)) return String(value)
   }
+  throw new ConfigError(`${path}.${key}`, value, QUERY_VALUE)
 }
 
-/** Serialises a query object (undefined and null values left out, arrays repeated) without the `?`. */
-export function serializeQuery(query: QueryInput | undefined, defaults?: string): string {
+/**
+ * Serialises a query (undefined and null values left out, arrays repeated) without the `?`, after
+ * `defaults` (its keys replaced). Anything but a plain object or URLSearchParams is a ConfigError
+ * naming `path`: a string would send `0=a&1=b`, a function its source.
+ */
+export function serializeQuery(query: unknown, defaults?: string, path = 'query'): string {
   if (query === undefined) return defaults ?? ''
   const params = new URLSearchParams(defaults)
   if (query instanceof URLSearchParams) {
     for (const key of new Set(query.keys())) params.delete(key)
     for (const [key, value] of query) params.append(key, value)
-  } else {
+  } else if (isPlainObject(query)) {
     for (const key in query) {
+      if (!Object.hasOwn(query, key)) continue
       params.delete(key)
-      appendQueryValue(params, key, (query as Record<string, QueryInput[keyof QueryInput]>)[key])
+      appendQueryValue(params, path, key, query[key])
     }
-  }
+  } else throw new ConfigError(path, query, QUERY)
   return params.toString()
 }
 
 export function configQuery(path: string, input: unknown): string {
-  if (
-    !(input instanceof URLSearchParams) &&
-    (input === null || typeof input !== 'object' || Array.isArray(input))
-  ) {
-    throw new ConfigError(path, input, 'an object or URLSearchParams')
-  }
-  return serializeQuery(input as QueryInput)
+  return serializeQuery(input, undefined, path)
 }

@@ -1,6 +1,7 @@
 export { createClient, MooringClient } from './client.js'
 export type { CloseOptions, RequestInit, RequestOptions, ScopeOptions } from './client.js'
 export { MooringResponse } from './response.js'
+export type { ResponseSummary } from './response.js'
 export {
   AbortError,
   CircuitOpenError,
@@ -23,11 +24,12 @@ export type {
   LimitOptions,
   QueryInput,
   QueryValue,
+  RedactOptions,
   RequestTimeoutOptions,
   TimeoutOptions,
   TlsOptions,
 } from './options.js'
-export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from './options.js'
+export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUTS } from './options.js'
 export type { ClientStats, OriginStats, PoolStats } from './stats.js'
 export type { BodyInput } from './body.js'
 export type { RetryOptions } from './retry.js'

@@ -3,7 +3,7 @@ import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBre
 import { ConfigError } from './errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
-import { redactUrl } from './redact.js'
+import { redactUrl, type ShownQuery } from './redact.js'
 import { fetchOnlyRuntime } from './runtime/detect.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 
@@ -81,10 +81,20 @@ export interface ClientOptions {
   hooks?: Hooks
   /** Opt-in: fail fast per origin while it keeps failing. */
   circuitBreaker?: CircuitBreakerOptions
-  /** Bytes a response body may have; a larger one fails with ResponseTooLargeError without being buffered. */
-  maxResponseSize?: number
+  /**
+   * Bytes a response body may have; a larger one fails with ResponseTooLargeError without being
+   * buffered. Default 64 MiB (`DEFAULT_MAX_RESPONSE_SIZE`); `Infinity` or `false` for no limit.
+   */
+  maxResponseSize?: number | false
   /** Follow 3xx redirects: `true` for up to 5, or the most to follow. Default: off (3xx go to the caller). */
   followRedirects?: boolean | number
+  /** What errors, events and `response.url` may show. Default: every query value is `[redacted]`. */
+  redact?: RedactOptions
+}
+
+export interface RedactOptions {
+  /** Query keys whose values are shown in clear (`['page', 'q']`); every other value is `[redacted]`. */
+  showQuery?: readonly string[]
 }
 
 export interface NormalizedTimeouts {
@@ -110,6 +120,14 @@ export const DEFAULT_TIMEOUTS: Readonly<NormalizedTimeouts> = Object.freeze({
   pool: 30_000,
   total: 60_000,
 })
+
+/**
+ * 64 MiB. A body is buffered whole by `bytes()`, `text()` and `json()`; unlimited, one response
+ * (a runaway export, a hostile upstream) can take the process's heap, and V8 refuses strings past
+ * ~512 MiB anyway. undici, fetch and axios set no limit; .NET's HttpClient buffers at most 2 GiB.
+ * 64 MiB is far above what a service API returns and well below what hurts a Node process.
+ */
+export const DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 
 export const DEFAULT_LIMITS: Readonly<NormalizedLimits> = Object.freeze({
   connections: 64,
@@ -150,6 +168,7 @@ const CLIENT_KEYS = [
   'circuitBreaker',
   'maxResponseSize',
   'followRedirects',
+  'redact',
 ] as const
 
 export function normalizeTimeouts(
@@ -260,6 +279,8 @@ export interface NormalizedClientOptions {
   circuitBreaker: NormalizedBreakerOptions | null
   maxResponseSize: number
   maxRedirects: number
+  /** Query keys shown in clear in messages and events (`redact.showQuery`). */
+  shownQuery: ShownQuery
 }
 
 export function normalizeClientOptions(
@@ -330,15 +351,17 @@ export function normalizeClientOptions(
     hooks: normalizeHooks(o.hooks),
     circuitBreaker: normalizeBreaker('circuitBreaker', o.circuitBreaker),
     maxResponseSize:
-      normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? Number.POSITIVE_INFINITY,
+      normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? DEFAULT_MAX_RESPONSE_SIZE,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
+    shownQuery: normalizeRedact('redact', o.redact),
   }
 }
 
 export function normalizeMaxResponseSize(path: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
+  if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ConfigError(path, value, 'a whole number of bytes >= 0')
+    throw new ConfigError(path, value, 'a whole number of bytes >= 0, or Infinity or false for no limit')
   }
   return value
 }
@@ -370,4 +393,27 @@ function normalizeHooks(value: unknown): Hooks | null {
       throw new ConfigError(`hooks.${key}`, o[key], 'a function')
   }
   return o as Hooks
+}
+
+/** Validates `redact` (`{ showQuery: ['page', 'q'] }`). */
+export function normalizeRedact(path: string, value: unknown): ShownQuery {
+  if (value === undefined) return null
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(path, value, "an object such as { showQuery: ['page'] }")
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'showQuery') {
+      throw new ConfigError(`${path}.${key}`, undefined, 'a known option (showQuery)')
+    }
+  }
+  const showQuery = (value as { showQuery?: unknown }).showQuery
+  if (showQuery === undefined) return null
+  if (!Array.isArray(showQuery) || !showQuery.every((k) => typeof k === 'string' && k !== '')) {
+    throw new ConfigError(
+      `${path}.showQuery`,
+      showQuery,
+      'an array of query keys (non-empty strings) whose values may be shown',
+    )
+  }
+  return showQuery.length === 0 ? null : new Set(showQuery)
 }

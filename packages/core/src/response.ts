@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
+import { type InspectOptionsStylized, inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
 import { HttpStatusError, type RetryRecord } from './errors.js'
-import { redactUrl } from './redact.js'
+import { redactResponseHeaders, redactUrl, type ShownQuery } from './redact.js'
 import { parseRetryAfter } from './retry-after.js'
 
 type Controller = Dispatcher.DispatchController
@@ -25,6 +26,17 @@ enum Consumer {
   ArrayBuffer = 4,
   Stream = 5,
   Dump = 6,
+}
+
+/** A response as logs see it (`toJSON`, `util.inspect`). */
+export interface ResponseSummary {
+  status: number
+  statusText: string
+  method: string
+  url: string
+  headers: Record<string, string | string[]>
+  attempts: number
+  retries: RetryRecord[]
 }
 
 /**
@@ -51,6 +63,8 @@ export class MooringResponse {
   #resolve: ((value: never) => void) | null = null
   #reject: ((reason: unknown) => void) | null = null
   #stream: Readable | null = null
+  /** @internal Query keys `url` shows in clear (the client's `redact.showQuery`). */
+  _shownQuery: ShownQuery = null
 
   /** @internal */
   constructor(
@@ -86,7 +100,7 @@ export class MooringResponse {
 
   /** The URL with credentials and secret-looking query values redacted, fit for logs. */
   get url(): string {
-    return redactUrl(this.#origin + this.#path)
+    return redactUrl(this.#origin + this.#path, this._shownQuery)
   }
 
   /** The URL as requested. */
@@ -103,6 +117,26 @@ export class MooringResponse {
   raiseForStatus(): this {
     if (this.status >= 400) throw new HttpStatusError(this)
     return this
+  }
+
+  /**
+   * What `JSON.stringify` and `util.inspect` show (a logger serialising the response): the URL
+   * redacted and only safe headers in clear, as in errors. `headers` itself holds every value.
+   */
+  toJSON(): ResponseSummary {
+    return {
+      status: this.status,
+      statusText: this.statusText,
+      method: this.method,
+      url: this.url,
+      headers: redactResponseHeaders(this.headers, this._shownQuery),
+      attempts: this.attempts,
+      retries: this.retries,
+    }
+  }
+
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `MooringResponse ${show(this.toJSON(), { ...options, depth: options.depth === null ? null : depth })}`
   }
 
   text(): Promise<string> {

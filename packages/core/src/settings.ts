@@ -38,7 +38,8 @@ export interface ScopeOptions {
   raiseForStatus?: boolean
   retry?: RetryOptions | false
   idempotencyKey?: 'auto' | false
-  maxResponseSize?: number
+  /** Bytes a response body may have; `Infinity` or `false` for no limit. */
+  maxResponseSize?: number | false
   followRedirects?: boolean | number
   /** `'isolated'` gives the scope a pool of its own, closed with it. Default: the parent's pool. */
   pool?: 'shared' | 'isolated'

@@ -65,7 +65,7 @@ export function readPoolStats(dispatcher: Dispatcher): Record<string, PoolStats>
   const out: Record<string, PoolStats> = {}
   const raw = (dispatcher as { stats?: Record<string, UndiciPoolStats> }).stats
   if (raw === undefined || raw === null || typeof raw !== 'object') return out
-  for (const origin in raw) {
+  for (const origin of Object.keys(raw)) {
     const s = raw[origin]
     out[origin] = { open: s.connected, idle: s.free, busy: s.connected - s.free, queued: s.queued }
   }

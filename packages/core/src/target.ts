@@ -30,34 +30,52 @@ export function isBasePath(path: string): boolean {
 /**
  * Resolves `path` against the base. A relative path is appended to the base path (`/v1` + `users`
  * → `/v1/users`), so it can never leave the base origin: only an absolute URL or a `//host` path
- * can, and the caller decides whether that origin is allowed. Returns undefined for a path that is
- * neither (no base and not absolute).
+ * can, and the caller decides whether that origin is allowed. Returns why the path is refused
+ * instead: no base and not absolute, a scheme that is not http(s), or a scheme with no `//`
+ * (`http:admin`, which WHATWG parsing resolves against the base's origin, out of its path).
  */
-export function resolveTarget(base: Base | undefined, path: string): Target | undefined {
+export function resolveTarget(base: Base | undefined, path: string): Target | string {
   if (base !== undefined && isBasePath(path)) {
     return { origin: base.origin, path: base.prefix === '' ? path : base.prefix + path, home: true }
   }
   const c0 = path.charCodeAt(0)
   const c1 = path.charCodeAt(1)
-  if (ABSOLUTE.test(path) || ((c0 === 47 || c0 === 92) && (c1 === 47 || c1 === 92))) {
+  const scheme = ABSOLUTE.exec(path)
+  if (scheme !== null || ((c0 === 47 || c0 === 92) && (c1 === 47 || c1 === 92))) {
+    if (scheme !== null) {
+      const s = scheme[0].length
+      const a = path.charCodeAt(s)
+      const b = path.charCodeAt(s + 1)
+      if (!((a === 47 || a === 92) && (b === 47 || b === 92))) {
+        return `a path with a scheme (${scheme[0].toLowerCase()}) must be an absolute URL (${scheme[0].toLowerCase()}//host/…); start a path under the base with '/'`
+      }
+    }
     let url: URL
     try {
       url = base === undefined ? new URL(path) : new URL(path, base.origin)
     } catch {
-      return undefined
+      return 'the path is not a valid URL'
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return `the URL scheme ${url.protocol} is not http: or https:`
+    }
     return {
       origin: url.origin,
       path: url.pathname + url.search,
       home: base !== undefined && url.origin === base.origin,
     }
   }
-  if (base === undefined) return undefined
+  if (base === undefined) return 'the path must be an absolute http(s) URL (the client has no baseUrl)'
   return { origin: base.origin, path: `${base.prefix}/${path}`, home: true }
 }
 
+/**
+ * The request-target: `path` without its fragment, with `query` appended. A fragment is never sent
+ * (fetch and undici's own URL handling drop it too), and a query appended after one would land in it.
+ */
 export function appendQuery(path: string, query: string): string {
+  const hash = path.indexOf('#')
+  if (hash !== -1) path = path.slice(0, hash)
   if (query === '') return path
   return path.includes('?') ? `${path}&${query}` : `${path}?${query}`
 }

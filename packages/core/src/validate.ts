@@ -9,6 +9,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function expectObject(path: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(value)) throw new ConfigError(path, value, 'an object')
   for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue
     if (!keys.includes(key)) {
       throw new ConfigError(
         `${path ? `${path}.` : ''}${key}`,

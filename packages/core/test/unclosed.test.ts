@@ -49,6 +49,15 @@ function createLeakedIsolatedScope(parent: MooringClient, dispatchers: Dispatche
   dispatchers.push(scope.dispatcher)
 }
 
+function openIsolatedScopeHere(parent: MooringClient): MooringClient {
+  return parent.scope({ pool: 'isolated' })
+}
+
+/** The pool opens here, at the first use: the warning must still name where the scope was made. */
+function firstUseElsewhere(scope: MooringClient, dispatchers: Dispatcher[]): void {
+  dispatchers.push(scope.dispatcher)
+}
+
 function createForgottenSharedScope(parent: MooringClient): WeakRef<MooringClient> {
   return new WeakRef(parent.scope({ headers: { 'x-forgotten': '1' } }))
 }
@@ -95,6 +104,24 @@ describe('the unclosed-client warning', () => {
       expect(leaked[0].message).toContain('scope with an isolated pool')
       expect(shared.deref()).toBeUndefined()
       expect(warnings.some((w) => w.message.includes('createForgottenSharedScope'))).toBe(false)
+    } finally {
+      await parent.close()
+      for (const d of dispatchers) await d.destroy()
+    }
+  })
+
+  it('names where the isolated scope was made, not where its pool was first used', async () => {
+    const dispatchers: Dispatcher[] = []
+    const parent = createClient({ baseUrl: 'http://127.0.0.1:1' })
+    try {
+      firstUseElsewhere(openIsolatedScopeHere(parent), dispatchers)
+      await collectUntil(() => warnings.some((w) => w.message.includes('openIsolatedScopeHere')))
+      const leaked = warnings.filter((w) => w.message.includes('openIsolatedScopeHere'))
+      expect(leaked).toHaveLength(1)
+      const created = leaked[0].message.slice(leaked[0].message.indexOf('Created'))
+      // The first frame shown is the user's call of scope(), not Mooring's internals.
+      expect(created.split('\n')[1]).toContain('openIsolatedScopeHere')
+      expect(created).not.toContain('firstUseElsewhere')
     } finally {
       await parent.close()
       for (const d of dispatchers) await d.destroy()

@@ -12,7 +12,7 @@ export function transportError(code: string, message: string): Error {
 
 export function toFetchRequest(request: InProcessRequest, signal: AbortSignal): Request {
   const headers = new Headers()
-  for (const name in request.headers) {
+  for (const name of Object.keys(request.headers)) {
     const value = request.headers[name]
     if (Array.isArray(value)) for (const v of value) headers.append(name, v)
     else headers.append(name, value)

@@ -19,7 +19,7 @@ export type Inject = (options: InjectOptions) => PromiseLike<InjectedResponse>
 
 function headerRecord(headers: OutgoingHttpHeaders): ResponseHeaders {
   const out: ResponseHeaders = {}
-  for (const name in headers) {
+  for (const name of Object.keys(headers)) {
     const value = headers[name]
     if (value === undefined) continue
     out[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value)

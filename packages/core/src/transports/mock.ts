@@ -56,7 +56,7 @@ function toResponse(reply: unknown): Response {
       `expected a Response or { status, headers, body | json }, got ${reply === null ? 'null' : typeof reply}`,
     )
   }
-  for (const key in reply) {
+  for (const key of Object.keys(reply)) {
     if (!PART_KEYS.has(key))
       throw badReply(`unknown response part \`${key}\` (expected ${[...PART_KEYS].join(', ')})`)
   }
@@ -66,7 +66,7 @@ function toResponse(reply: unknown): Response {
     const record = toHeaderRecord(parts.headers, (problem) => {
       throw badReply(problem)
     })
-    for (const name in record) {
+    for (const name of Object.keys(record)) {
       for (const value of ([] as string[]).concat(record[name])) headers.append(name, value)
     }
   }
@@ -87,7 +87,7 @@ function toResponse(reply: unknown): Response {
 
 function toCall(request: InProcessRequest): MockCall {
   const headers: Record<string, string> = {}
-  for (const name in request.headers) {
+  for (const name of Object.keys(request.headers)) {
     const value = request.headers[name]
     headers[name] = Array.isArray(value) ? value.join(', ') : value
   }

@@ -32,7 +32,7 @@ function readHeaders(input: Dispatcher.DispatchOptions['headers']): RequestHeade
     for (const [name, value] of input as Iterable<[string, unknown]>) addHeader(out, name, value)
   } else {
     const record = input as Record<string, unknown>
-    for (const name in record) addHeader(out, name, record[name])
+    for (const name of Object.keys(record)) addHeader(out, name, record[name])
   }
   return out
 }

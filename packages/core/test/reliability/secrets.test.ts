@@ -24,7 +24,10 @@ const AUTHORIZATION = 'Bearer auth-secret-1111'
 const COOKIE = 'sid=cookie-secret-2222'
 const URL_PASSWORD = 'url-secret-3333'
 const API_KEY = 'query-secret-4444'
-const SECRETS = ['auth-secret-1111', 'cookie-secret-2222', URL_PASSWORD, API_KEY]
+/** Under names no list of secret-looking keys foresaw, and in a fragment. */
+const JWT = 'jwt-secret-5555'
+const FRAGMENT_TOKEN = 'fragment-secret-6666'
+const SECRETS = ['auth-secret-1111', 'cookie-secret-2222', URL_PASSWORD, API_KEY, JWT, FRAGMENT_TOKEN]
 
 /** Everything Mooring said, as text: errors every way they are printed, events every way they are logged. */
 const said: string[] = []
@@ -55,6 +58,8 @@ function withSecrets(base: string, path: string): string {
   url.username = 'user'
   url.password = URL_PASSWORD
   url.searchParams.set('api_key', API_KEY)
+  url.searchParams.set('jwt', JWT)
+  url.hash = `access_token=${FRAGMENT_TOKEN}`
   return url.href
 }
 
@@ -76,7 +81,7 @@ function clientFor(url: string, options: Parameters<typeof createClient>[0] = {}
   const client = createClient({
     baseUrl: url,
     headers: { authorization: AUTHORIZATION, cookie: COOKIE },
-    query: { api_key: API_KEY },
+    query: { api_key: API_KEY, sessionid: JWT },
     hooks,
     ...options,
   })
