@@ -295,7 +295,7 @@ describe('every promise settles', () => {
       served: served.resolve,
     })
     try {
-      const response = await client.get(id)
+      const response = await client.get(id, { maxResponseSize: Number.POSITIVE_INFINITY })
       const read = response.text()
       go.resolve()
       const result = await settled(read, 'text() of a body over the string limit', 25_000)
