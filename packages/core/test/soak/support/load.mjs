@@ -88,6 +88,8 @@ export async function runLoad({ tag, clients, durationMs, concurrency, maxCalls 
     return Array.from({ length: concurrency }, loop)
   })
   const disturbance = disturb?.(stop.signal, started)
+  // Its failure is reported below, once the loops are done; until then it is not unhandled.
+  disturbance?.catch(() => {})
   await Promise.all(loops)
   stop.abort()
   return { calls, disturbance: await disturbance }
