@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so a change in core is seen by the plugins without a rebuild.
     alias: {
+      '@mooring/core/testing': fileURLToPath(new URL('./packages/core/src/testing.ts', import.meta.url)),
       '@mooring/core': src('core'),
       '@mooring/express': src('express'),
       '@mooring/fastify': src('fastify'),

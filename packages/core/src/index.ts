@@ -45,21 +45,3 @@ export type {
   NodeOutgoing,
 } from './binding.js'
 export type { CircuitBreakerOptions } from './breaker.js'
-export { InProcessTransport } from './transports/in-process.js'
-export { MockTransport, mockTransport } from './transports/mock.js'
-export type {
-  MockCall,
-  MockHandler,
-  MockReply,
-  MockResponseParts,
-  MockTransportOptions,
-} from './transports/mock.js'
-export { appTransport } from './transports/app.js'
-export type {
-  AppTransportOptions,
-  FetchApp,
-  InjectableApp,
-  InProcessApp,
-  NodeRequestListener,
-} from './transports/app.js'
-export type { FetchHandler } from './transports/fetch.js'
