@@ -1,5 +1,5 @@
 export { createClient, MooringClient } from './client.js'
-export type { CloseOptions, RequestInit, RequestOptions, ScopeOptions } from './client.js'
+export type { CloseOptions, MooringRequestInit, RequestOptions, ScopeOptions } from './client.js'
 export { MooringResponse } from './response.js'
 export {
   AbortError,
@@ -15,7 +15,7 @@ export {
   TooManyRedirectsError,
   TimeoutError,
 } from './errors.js'
-export type { Delivery, RequestInfo, RetryReason, RetryRecord, TimeoutPhase } from './errors.js'
+export type { Delivery, MooringRequestInfo, RetryReason, RetryRecord, TimeoutPhase } from './errors.js'
 export type {
   ClientOptions,
   HeadersInput,

@@ -1,4 +1,10 @@
-import { ConnectionError, type Delivery, MooringError, type RequestInfo, TimeoutError } from './errors.js'
+import {
+  ConnectionError,
+  type Delivery,
+  MooringError,
+  type MooringRequestInfo,
+  TimeoutError,
+} from './errors.js'
 import type { NormalizedTimeouts } from './options.js'
 
 /** Codes that mean the connection was never made, so nothing was sent. */
@@ -37,7 +43,7 @@ export function wasNotSent(err: unknown, started: boolean): boolean {
  */
 export function mapError(
   err: unknown,
-  request: RequestInfo,
+  request: MooringRequestInfo,
   started: boolean,
   timeouts: NormalizedTimeouts,
 ): MooringError {
