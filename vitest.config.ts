@@ -17,9 +17,12 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    // Soaks, the fault matrix and other long runs: `pnpm test:soak` (vitest.soak.config.ts).
+    exclude: ['**/node_modules/**', '**/*.soak.test.ts'],
+    // Type tests (`*.test-d.ts`): `pnpm test:types`; `pnpm typecheck` compiles them too.
+    typecheck: { include: ['packages/*/test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 })
