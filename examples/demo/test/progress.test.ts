@@ -48,9 +48,9 @@ describe('the demo progress', () => {
     } as unknown as DemoResult
     const text = explain([result], { retryAfter: [0, 1] })
     expect(text).toMatch(
-      /p99 is a search whose TMDB call was answered 503 and waited its Retry-After\s+\(0 or 1 s\)/,
+      /p99 near 1 s: a search whose TMDB call was answered 503 waited the Retry-After\s+fake-tmdb sent \(0 or 1 s\)/,
     )
-    expect(text).toMatch(/stale-connection\s+a reused keep-alive connection was closed/)
+    expect(text).toMatch(/stale-connection\s+a reused keep-alive connection was dropped/)
     expect(text).toMatch(/status:503\s+fake-tmdb answered 503; retried after the Retry-After/)
     expect(text).toMatch(/502\s+what the app answered/)
     expect(text).toMatch(/sockets left/)
