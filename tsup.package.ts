@@ -1,11 +1,13 @@
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 
 /** The build every package shares: ESM and CJS with their `.d.ts`, for Node 20. */
-export default defineConfig({
+export const sharedOptions = {
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { stripInternal: true } },
   clean: true,
   sourcemap: true,
   target: 'node20',
-})
+} satisfies Options
+
+export default defineConfig(sharedOptions)

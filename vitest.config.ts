@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so a change in core is seen by the plugins without a rebuild.
     alias: {
+      '@mooring/core/testing': fileURLToPath(new URL('./packages/core/src/testing.ts', import.meta.url)),
       '@mooring/core': src('core'),
       '@mooring/express': src('express'),
       '@mooring/fastify': src('fastify'),
@@ -16,9 +17,12 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    // Soaks, the fault matrix and other long runs: `pnpm test:soak` (vitest.soak.config.ts).
+    exclude: ['**/node_modules/**', '**/*.soak.test.ts'],
+    // Type tests (`*.test-d.ts`): `pnpm test:types`; `pnpm typecheck` compiles them too.
+    typecheck: { include: ['packages/*/test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 })

@@ -3,7 +3,8 @@
 // searches succeed, how many upstream connections did they take, what was retried and why, and were
 // any sockets left open once the app had closed. Exits 1 if a search failed that should not have,
 // or anything was left open. Runs the built examples: `pnpm demo` builds them first.
-import { report } from './report.mjs'
+import { progressLine } from './progress.mjs'
+import { explain, report } from './report.mjs'
 import { DEMO_FAULTS, runDemo } from './run-demo.mjs'
 
 const REQUESTS = Number(process.env.DEMO_REQUESTS ?? 300)
@@ -14,6 +15,12 @@ for (const framework of ['express', 'fastify', 'hono', 'nest']) {
   examples.push({ framework, startServer })
 }
 
+const progress = progressLine({
+  runs: examples.length * 2,
+  requests: REQUESTS,
+  tty: process.stdout.isTTY === true,
+  write: (text) => process.stdout.write(text),
+})
 const results = await runDemo({
   examples,
   requests: REQUESTS,
@@ -27,9 +34,10 @@ const results = await runDemo({
     )
     console.log(`${REQUESTS} searches per app, ${CONCURRENCY} at a time\n`)
   },
-  onProgress: progress(),
+  onProgress: progress.update,
 })
-console.log(`\n${report(results)}`)
+progress.end()
+console.log(`\n${report(results)}\n\n${explain(results)}`)
 
 const problems = results.flatMap((r) => r.problems.map((p) => `${r.framework} ${r.scope}: ${p}`))
 if (problems.length > 0) {
@@ -37,22 +45,4 @@ if (problems.length > 0) {
   process.exitCode = 1
 } else {
   console.log('Every search that could succeed did; every app closed its client and all of its sockets.')
-}
-
-/** A line per app, rewritten in place on a terminal; one per quarter elsewhere (CI logs). */
-function progress() {
-  const tty = process.stdout.isTTY
-  let shownAt = 0
-  let quarter = 0
-  return (label, done, ok, total) => {
-    const now = Date.now()
-    const due = tty ? now - shownAt >= 100 || done === total : Math.floor((done * 4) / total) > quarter
-    if (done === 1) quarter = 0
-    if (!due) return
-    shownAt = now
-    quarter = Math.floor((done * 4) / total)
-    const text = `  ${label.padEnd(16)} ${String(done).padStart(4)}/${total} searches, ${ok} ok`
-    if (tty) process.stdout.write(`\r${text}${done === total ? '\n' : ''}`)
-    else console.log(text)
-  }
 }

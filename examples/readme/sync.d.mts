@@ -7,8 +7,8 @@ export interface FencedBlock {
   /** 1-based line of the opening fence. */
   line: number
   code: string
-  /** Where a snippet block comes from. */
-  source?: { file: string; region: string }
+  /** Where a snippet block comes from: a region of a file, or the whole file (`region: null`). */
+  source?: { file: string; region: string | null }
 }
 export function fencedBlocks(markdown: string): FencedBlock[]
 export function syncSnippets(markdown: string, read?: (file: string) => string): string

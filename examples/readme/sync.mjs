@@ -1,5 +1,6 @@
 // Keeps the root README's code samples equal to the code they come from. A sample is a fenced block
-// headed by `<!-- snippet: path/to/file.ts#name -->`; its content is the lines between
+// headed by `<!-- snippet: path/to/file.ts -->`, the whole file (imports and types: what a reader
+// copies runs as it is), or by `<!-- snippet: path/to/file.ts#name -->`, the lines between
 // `// #region name` and `// #endregion name` in that file (a compiled, tested example).
 //   node examples/readme/sync.mjs           rewrite the samples from their sources
 //   node examples/readme/sync.mjs --check   exit 1 if any sample differs from its source
@@ -8,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const README = `${ROOT}README.md`
-const MARKER = /^<!-- snippet: (\S+)#(\S+) -->$/
+const MARKER = /^<!-- snippet: ([^\s#]+)(?:#(\S+))? -->$/
 const FENCE = /^```(\S*)$/
 
 /** The lines between `// #region name` and `// #endregion name` in `source`, dedented. */
@@ -41,7 +42,7 @@ export function fencedBlocks(markdown) {
       lang: open[1],
       line: i + 1,
       code: lines.slice(i + 1, end).join('\n'),
-      source: marker === null ? undefined : { file: marker[1], region: marker[2] },
+      source: marker === null ? undefined : { file: marker[1], region: marker[2] ?? null },
     })
     i = end
   }
@@ -59,7 +60,9 @@ export function syncSnippets(markdown, read = (file) => readFileSync(ROOT + file
     if (!FENCE.test(lines[i + 1] ?? ''))
       throw new Error(`line ${i + 1}: a snippet marker must head a code block`)
     const end = lines.findIndex((line, j) => j > i + 1 && line === '```')
-    out.push(lines[i + 1], region(read(marker[1]), marker[2], marker[1]), '```')
+    const source = read(marker[1])
+    const code = marker[2] === undefined ? source.trimEnd() : region(source, marker[2], marker[1])
+    out.push(lines[i + 1], code, '```')
     i = end
   }
   return out.join('\n')

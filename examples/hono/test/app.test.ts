@@ -1,10 +1,5 @@
-import {
-  appTransport,
-  createClient,
-  type MockHandler,
-  type MooringClient,
-  mockTransport,
-} from '@mooring/core'
+import { createClient, type MooringClient } from '@mooring/core'
+import { appTransport, type MockHandler, mockTransport } from '@mooring/core/testing'
 import { type FakeTmdb, SHOWS, startFakeTmdb } from '@mooring/example-fake-tmdb'
 import type { HonoMooring } from '@mooring/hono'
 import { afterEach, describe, expect, it } from 'vitest'

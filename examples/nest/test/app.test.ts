@@ -1,11 +1,5 @@
-import {
-  appTransport,
-  type ClientBinding,
-  createClient,
-  type MockHandler,
-  type MooringClient,
-  mockTransport,
-} from '@mooring/core'
+import { type ClientBinding, createClient, type MooringClient } from '@mooring/core'
+import { appTransport, type MockHandler, mockTransport } from '@mooring/core/testing'
 import { type FakeTmdb, SHOWS, startFakeTmdb } from '@mooring/example-fake-tmdb'
 import { getBindingToken, getClientToken } from '@mooring/nest'
 import type { INestApplication } from '@nestjs/common'

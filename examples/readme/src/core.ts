@@ -6,7 +6,6 @@ export interface SearchPage {
 
 /** A worker with no web framework: the app client, a scope per job, and a close at shutdown. */
 export function searchWorker(baseUrl: string, token: string) {
-  // #region core
   // One client, one pool, for the process's lifetime.
   const tmdb = createClient({
     baseUrl,
@@ -26,6 +25,5 @@ export function searchWorker(baseUrl: string, token: string) {
 
   // At shutdown: refuse new calls, let those in flight finish (up to 5 s), close every socket.
   const close = () => tmdb.close({ drainTimeout: 5_000 })
-  // #endregion core
   return { handle, close, stats: () => tmdb.stats() }
 }

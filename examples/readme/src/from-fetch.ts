@@ -4,7 +4,6 @@ export interface SearchPage {
   results: Array<{ id: number; name: string }>
 }
 
-// #region before
 // fetch: the global dispatcher is nobody's to close; a timeout, retries and errors on status are yours.
 export async function searchWithFetch(baseUrl: string, token: string, query: string): Promise<SearchPage> {
   const url = new URL(`${baseUrl}/search/tv`)
@@ -16,9 +15,7 @@ export async function searchWithFetch(baseUrl: string, token: string, query: str
   if (!res.ok) throw new Error(`TMDB answered ${res.status}`)
   return (await res.json()) as SearchPage
 }
-// #endregion before
 
-// #region after
 // Mooring: one client made at startup and closed at shutdown (a plugin does both for you).
 export function createTmdb(baseUrl: string, token: string): MooringClient {
   return createClient({
@@ -33,4 +30,3 @@ export async function searchWithMooring(tmdb: MooringClient, query: string): Pro
   const res = await tmdb.get('/search/tv', { query: { query } })
   return res.json<SearchPage>()
 }
-// #endregion after

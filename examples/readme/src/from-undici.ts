@@ -10,7 +10,6 @@ export interface Tmdb {
   close(): Promise<void>
 }
 
-// #region before
 export function undiciTmdb(origin: string, token: string): Tmdb {
   const pool = new Pool(origin, { connections: 32, headersTimeout: 10_000, bodyTimeout: 10_000 })
   return {
@@ -29,9 +28,7 @@ export function undiciTmdb(origin: string, token: string): Tmdb {
     close: () => pool.close(),
   }
 }
-// #endregion before
 
-// #region after
 export function mooringTmdb(origin: string, token: string): Tmdb {
   const tmdb = createClient({
     baseUrl: `${origin}/3`,
@@ -45,9 +42,7 @@ export function mooringTmdb(origin: string, token: string): Tmdb {
     close: () => tmdb.close(),
   }
 }
-// #endregion after
 
-// #region transport
 // Keep a Dispatcher you already configured (a ProxyAgent, a compose() chain): Mooring sends
 // through it, and closes it only if told to.
 export function tmdbOverAgent(origin: string, token: string, agent: Agent): Tmdb {
@@ -62,4 +57,3 @@ export function tmdbOverAgent(origin: string, token: string, agent: Agent): Tmdb
     close: () => tmdb.close(),
   }
 }
-// #endregion transport

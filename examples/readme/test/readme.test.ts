@@ -10,13 +10,16 @@ describe('the root README', () => {
     expect(syncSnippets(readme)).toBe(readme)
   })
 
-  it('has no TypeScript or JavaScript sample that is not taken from a compiled, tested source', () => {
+  it('has no TypeScript or JavaScript sample that is not a whole, compiled, tested source file', () => {
     const code = fencedBlocks(readme).filter((block) =>
       ['ts', 'typescript', 'js', 'javascript'].includes(block.lang),
     )
-    expect(code.length).toBeGreaterThan(10)
+    expect(code.length).toBeGreaterThanOrEqual(8)
     for (const block of code) {
       expect(block.source, `README.md line ${block.line}`).toBeDefined()
+      // Copyable whole: the file itself, imports and types included, not a region of it.
+      expect(block.source!.region, `README.md line ${block.line}`).toBeNull()
+      expect(block.code, `README.md line ${block.line}`).toMatch(/^import /)
       expect(block.source!.file, `README.md line ${block.line}`).toMatch(
         /^examples\/[\w-]+\/(src|test)\/[\w.-]+\.ts$/,
       )
@@ -39,6 +42,33 @@ describe('the root README', () => {
     // The demo runs the built examples, so it builds the packages, then every example app, first.
     const apps = ['express', 'fastify', 'hono', 'nest'].map((framework) => `examples/${framework}`)
     expect(scripts.demo).toBe(`pnpm build && tsc -b ${apps.join(' ')} && node examples/demo/demo.mjs`)
+  })
+})
+
+describe('the packages, as published', () => {
+  const packages = ['core', 'express', 'fastify', 'hono', 'nest']
+  const repository = 'https://github.com/mooring-dev/mooring'
+
+  it.each(packages)(
+    '%s ships a LICENSE and a CHANGELOG, and names its repository, homepage and bugs',
+    (name) => {
+      const pkg = JSON.parse(read(`packages/${name}/package.json`)) as Record<string, unknown>
+      expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md', 'CHANGELOG.md', 'LICENSE']))
+      expect(read(`packages/${name}/LICENSE`)).toBe(read('LICENSE'))
+      expect(read(`packages/${name}/CHANGELOG.md`)).toMatch(new RegExp(`^# @mooring/${name}\\n`))
+      expect(pkg.repository).toEqual({
+        type: 'git',
+        url: `git+${repository}.git`,
+        directory: `packages/${name}`,
+      })
+      expect(pkg.homepage).toBe(`${repository}/tree/main/packages/${name}#readme`)
+      expect(pkg.bugs).toEqual({ url: `${repository}/issues` })
+    },
+  )
+
+  it.each(packages)('%s README links only to absolute URLs, which work on the registry', (name) => {
+    const links = [...read(`packages/${name}/README.md`).matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1])
+    expect(links.filter((link) => !/^(https:\/\/|#)/.test(link))).toEqual([])
   })
 })
 
@@ -66,6 +96,13 @@ describe('snippet regions', () => {
       ['intro', '<!-- snippet: f.ts#x -->', '```ts', 'fresh()', '```', '```ts', 'free', '```'].join('\n'),
     )
     expect(fencedBlocks(synced).map((b) => b.source?.region)).toEqual(['x', undefined])
+  })
+
+  it('a marker with no region takes the whole file', () => {
+    const markdown = ['<!-- snippet: f.ts -->', '```ts', 'stale', '```'].join('\n')
+    const synced = syncSnippets(markdown, () => "import x from 'x'\n\nx()\n")
+    expect(synced).toBe(['<!-- snippet: f.ts -->', '```ts', "import x from 'x'\n\nx()", '```'].join('\n'))
+    expect(fencedBlocks(synced)[0]?.source).toEqual({ file: 'f.ts', region: null })
   })
 })
 

@@ -11,7 +11,7 @@ import {
   ResponseTooLargeError,
   TooManyRedirectsError,
   type MooringError,
-  type RequestInfo,
+  type MooringRequestInfo,
   type RetryRecord,
   TimeoutError,
 } from './errors.js'
@@ -161,7 +161,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.hooks = hooks
   }
 
-  get info(): RequestInfo {
+  get info(): MooringRequestInfo {
     return {
       method: this.options.method,
       url: redactUrl(String(this.options.origin) + this.options.path, this.shownQuery),

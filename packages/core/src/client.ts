@@ -64,7 +64,8 @@ export interface RequestOptions {
   followRedirects?: boolean | number
 }
 
-export type RequestInit = Omit<RequestOptions, 'path' | 'method'>
+/** A call's options after its path, as `client.get(path, init)` takes them (not the DOM's `RequestInit`). */
+export type MooringRequestInit = Omit<RequestOptions, 'path' | 'method'>
 
 export interface CloseOptions {
   /** How long in-flight requests may run before they are aborted. Default 5000 for a client, 0 for a scope. */
@@ -82,7 +83,7 @@ export type ScopeMaker = (
 
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
-const NO_INIT: RequestInit = Object.freeze({})
+const NO_INIT: MooringRequestInit = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
 const NO_RETRIES: readonly RetryRecord[] = Object.freeze([])
 const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
@@ -176,30 +177,30 @@ export class MooringClient implements CallOwner {
     return this.#send(method.toUpperCase(), options.path, options)
   }
 
-  get(path: string, init?: RequestInit): Promise<MooringResponse> {
+  get(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('GET', path, init)
   }
-  head(path: string, init?: RequestInit): Promise<MooringResponse> {
+  head(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('HEAD', path, init)
   }
-  options(path: string, init?: RequestInit): Promise<MooringResponse> {
+  options(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('OPTIONS', path, init)
   }
-  post(path: string, init?: RequestInit): Promise<MooringResponse> {
+  post(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('POST', path, init)
   }
-  put(path: string, init?: RequestInit): Promise<MooringResponse> {
+  put(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('PUT', path, init)
   }
-  patch(path: string, init?: RequestInit): Promise<MooringResponse> {
+  patch(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('PATCH', path, init)
   }
-  delete(path: string, init?: RequestInit): Promise<MooringResponse> {
+  delete(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('DELETE', path, init)
   }
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
-  #send(method: string, path: string, init: RequestInit | undefined): Promise<MooringResponse> {
+  #send(method: string, path: string, init: MooringRequestInit | undefined): Promise<MooringResponse> {
     try {
       return this.#start(method, path, init ?? NO_INIT)
     } catch (err) {
@@ -226,7 +227,7 @@ export class MooringClient implements CallOwner {
     return Promise.reject(err)
   }
 
-  #start(method: string, path: string, options: RequestInit): Promise<MooringResponse> {
+  #start(method: string, path: string, options: MooringRequestInit): Promise<MooringResponse> {
     const settings = this.#settings
     const root = this.#root
     if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')

@@ -17,7 +17,8 @@ export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'pool' | 'total'
 /** Whether any byte of the request may have reached the server. */
 export type Delivery = 'not-sent' | 'maybe'
 
-export interface RequestInfo {
+/** The request an error is about. Named apart from the DOM's `RequestInfo`, which it is not. */
+export interface MooringRequestInfo {
   method: string
   /** The URL with credentials and secret-looking query values redacted. */
   url: string
@@ -25,7 +26,7 @@ export interface RequestInfo {
 
 export interface MooringErrorOptions {
   cause?: unknown
-  request?: RequestInfo
+  request?: MooringRequestInfo
 }
 
 /** Base of every error Mooring throws; `code` is stable across versions. */
@@ -64,7 +65,7 @@ export class TimeoutError extends MooringError {
   constructor(
     phase: TimeoutPhase,
     timeout: number,
-    request: RequestInfo,
+    request: MooringRequestInfo,
     delivery: Delivery,
     cause?: unknown,
   ) {
@@ -82,7 +83,7 @@ export class ConnectionError extends MooringError {
   /** The undici or system code: `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`, … */
   readonly causeCode: string
   readonly delivery: Delivery
-  constructor(causeCode: string, delivery: Delivery, request: RequestInfo, cause?: unknown) {
+  constructor(causeCode: string, delivery: Delivery, request: MooringRequestInfo, cause?: unknown) {
     super('MOORING_CONNECTION', `${request.method} ${request.url}: connection failed (${causeCode})`, {
       request,
       cause,
@@ -117,7 +118,7 @@ export class HttpStatusError extends MooringError {
 }
 
 export class ClientClosedError extends MooringError {
-  constructor(what: 'client' | 'scope' = 'client', request?: RequestInfo) {
+  constructor(what: 'client' | 'scope' = 'client', request?: MooringRequestInfo) {
     super(
       'MOORING_CLIENT_CLOSED',
       request ? `${request.method} ${request.url}: the ${what} is closed` : `the ${what} is closed`,
@@ -128,7 +129,7 @@ export class ClientClosedError extends MooringError {
 
 /** A request aborted by its signal, its scope closing or its client being destroyed; `cause` says which. */
 export class AbortError extends MooringError {
-  constructor(request: RequestInfo, cause: unknown) {
+  constructor(request: MooringRequestInfo, cause: unknown) {
     super('MOORING_ABORTED', `${request.method} ${request.url}: aborted (${abortCauseText(cause)})`, {
       request,
       cause,
@@ -139,7 +140,7 @@ export class AbortError extends MooringError {
 /** The origin's circuit breaker is open: the call failed fast, nothing was sent. */
 export class CircuitOpenError extends MooringError {
   readonly delivery: Delivery = 'not-sent'
-  constructor(request: RequestInfo) {
+  constructor(request: MooringRequestInfo) {
     super('MOORING_CIRCUIT_OPEN', `${request.method} ${request.url}: the circuit to this origin is open`, {
       request,
     })
@@ -149,7 +150,7 @@ export class CircuitOpenError extends MooringError {
 /** The response body is larger than `maxResponseSize`; it was not buffered past the limit. */
 export class ResponseTooLargeError extends MooringError {
   readonly limit: number
-  constructor(request: RequestInfo, limit: number) {
+  constructor(request: MooringRequestInfo, limit: number) {
     super(
       'MOORING_RESPONSE_TOO_LARGE',
       `${request.method} ${request.url}: response body over ${limit} bytes`,
@@ -164,7 +165,7 @@ export class ResponseTooLargeError extends MooringError {
 /** More redirects than `followRedirects` allows (a loop, most likely). */
 export class TooManyRedirectsError extends MooringError {
   readonly limit: number
-  constructor(request: RequestInfo, limit: number) {
+  constructor(request: MooringRequestInfo, limit: number) {
     super('MOORING_TOO_MANY_REDIRECTS', `${request.method} ${request.url}: more than ${limit} redirects`, {
       request,
     })
@@ -174,7 +175,7 @@ export class TooManyRedirectsError extends MooringError {
 
 /** The request was refused before any byte was sent: a CR/LF in a header, a path that leaves the base origin. */
 export class RequestRejectedError extends MooringError {
-  constructor(request: RequestInfo, reason: string) {
+  constructor(request: MooringRequestInfo, reason: string) {
     super('MOORING_REQUEST_REJECTED', `${request.method} ${request.url}: ${reason}`, { request })
   }
 }

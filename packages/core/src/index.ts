@@ -1,5 +1,5 @@
 export { createClient, MooringClient } from './client.js'
-export type { CloseOptions, RequestInit, RequestOptions, ScopeOptions } from './client.js'
+export type { CloseOptions, MooringRequestInit, RequestOptions, ScopeOptions } from './client.js'
 export { MooringResponse } from './response.js'
 export type { ResponseSummary } from './response.js'
 export {
@@ -16,7 +16,7 @@ export {
   TooManyRedirectsError,
   TimeoutError,
 } from './errors.js'
-export type { Delivery, RequestInfo, RetryReason, RetryRecord, TimeoutPhase } from './errors.js'
+export type { Delivery, MooringRequestInfo, RetryReason, RetryRecord, TimeoutPhase } from './errors.js'
 export type {
   ClientOptions,
   HeadersInput,
@@ -47,21 +47,3 @@ export type {
   NodeOutgoing,
 } from './binding.js'
 export type { CircuitBreakerOptions } from './breaker.js'
-export { InProcessTransport } from './transports/in-process.js'
-export { MockTransport, mockTransport } from './transports/mock.js'
-export type {
-  MockCall,
-  MockHandler,
-  MockReply,
-  MockResponseParts,
-  MockTransportOptions,
-} from './transports/mock.js'
-export { appTransport } from './transports/app.js'
-export type {
-  AppTransportOptions,
-  FetchApp,
-  InjectableApp,
-  InProcessApp,
-  NodeRequestListener,
-} from './transports/app.js'
-export type { FetchHandler } from './transports/fetch.js'

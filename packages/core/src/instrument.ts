@@ -46,12 +46,12 @@ export interface Hooks {
  * The same events on `node:diagnostics_channel`, so APM tools subscribe without code changes.
  * Payloads are the hook events above: redacted URLs, never a header value.
  */
-export const channels = {
+export const channels = Object.freeze({
   request: diagnosticsChannel.channel('mooring:request'),
   response: diagnosticsChannel.channel('mooring:response'),
   retry: diagnosticsChannel.channel('mooring:retry'),
   error: diagnosticsChannel.channel('mooring:error'),
-} as const
+} as const)
 
 export type EventName = keyof typeof channels
 

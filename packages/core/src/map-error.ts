@@ -3,7 +3,7 @@ import {
   type Delivery,
   MooringError,
   RequestRejectedError,
-  type RequestInfo,
+  type MooringRequestInfo,
   TimeoutError,
 } from './errors.js'
 import type { NormalizedTimeouts } from './options.js'
@@ -74,7 +74,7 @@ export function wasNotSent(err: unknown, started: boolean): boolean {
  */
 export function mapError(
   err: unknown,
-  request: RequestInfo,
+  request: MooringRequestInfo,
   started: boolean,
   timeouts: NormalizedTimeouts,
 ): MooringError {

@@ -1,6 +1,7 @@
 import { ConfigError, type TimeoutPhase } from './errors.js'
 import { H2_NOT_PROCESSED } from './map-error.js'
 import { expectMs, expectObject } from './validate.js'
+import { frozenSet } from './frozen.js'
 
 /** When and how a failed attempt is tried again. `retry: false` turns retries off (stale-connection replays stay). */
 export interface RetryOptions {
@@ -42,7 +43,8 @@ export interface RetryPolicy {
   readonly budget: { ratio: number; minPerSecond: number; ttl: number } | null
 }
 
-export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+/** Methods retried by default. Frozen: shared by every client, so `add`/`delete` throw. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = frozenSet([
   'GET',
   'HEAD',
   'OPTIONS',
@@ -51,16 +53,17 @@ export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
   'TRACE',
 ])
 
+/** The retry policy of a client given no `retry` option. Deeply frozen: its sets throw on mutation. */
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   limit: 2,
   methods: IDEMPOTENT_METHODS,
-  statuses: new Set([408, 429, 500, 502, 503, 504]),
-  errorCodes: new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', ...H2_NOT_PROCESSED]),
-  timeouts: new Set(['connect']),
+  statuses: frozenSet([408, 429, 500, 502, 503, 504]),
+  errorCodes: frozenSet(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', ...H2_NOT_PROCESSED]),
+  timeouts: frozenSet(['connect']),
   backoffBase: 100,
   backoffMax: 5_000,
   maxRetryAfter: 10_000,
-  budget: { ratio: 0.2, minPerSecond: 10, ttl: 10_000 },
+  budget: Object.freeze({ ratio: 0.2, minPerSecond: 10, ttl: 10_000 }),
 })
 
 const RETRY_KEYS = [

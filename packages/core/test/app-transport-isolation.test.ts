@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
-import { appTransport, createClient } from '../src/index.js'
+import { createClient } from '../src/index.js'
+import { appTransport } from '../src/testing.js'
 
 describe('appTransport and other Express apps in the same process', () => {
   it('injecting into one Express app leaves another one, served on a socket, working', async () => {

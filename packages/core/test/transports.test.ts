@@ -8,16 +8,13 @@ import { type Dispatcher, Response as UndiciResponse, fetch as undiciFetch } fro
 import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
 import {
   AbortError,
-  appTransport,
   ConfigError,
   ConnectionError,
   createClient,
-  InProcessTransport,
   type MooringClient,
-  MockTransport,
-  mockTransport,
   TimeoutError,
 } from '../src/index.js'
+import { appTransport, InProcessTransport, MockTransport, mockTransport } from '../src/testing.js'
 import { deferred, sleep, waitFor } from './support/async.js'
 import { startUpstream } from './support/upstream.js'
 

@@ -4,19 +4,21 @@ import { createClient, type MooringClient } from '@mooring/core'
 import type { Dispatcher } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sleep } from './support/async.js'
+import { captureWarnings } from './support/warnings.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
+// Captured, not printed: these warnings are what the tests provoke and assert.
+let captured: ReturnType<typeof captureWarnings>
 const warnings: Error[] = []
-const onWarning = (warning: Error): void => {
-  if (warning.name.includes('Unclosed')) warnings.push(warning)
-}
 beforeAll(() => {
-  process.on('warning', onWarning)
+  captured = captureWarnings((warning) => {
+    if (warning.name.includes('Unclosed')) warnings.push(warning)
+  })
 })
 afterAll(() => {
-  process.off('warning', onWarning)
+  captured.restore()
 })
 
 /** Collects garbage until `done()` holds: at most 20 rounds, a few seconds in all. */

@@ -1,4 +1,4 @@
-import { appTransport } from '@mooring/core'
+import { appTransport } from '@mooring/core/testing'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { waitFor, within } from '../../core/test/support/async.js'

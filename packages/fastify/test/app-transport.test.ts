@@ -1,5 +1,6 @@
 import { Socket } from 'node:net'
-import { AbortError, appTransport, mockTransport } from '@mooring/core'
+import { AbortError } from '@mooring/core'
+import { appTransport, mockTransport } from '@mooring/core/testing'
 import { mooring } from '@mooring/fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { waitFor } from '../../core/test/support/async.js'

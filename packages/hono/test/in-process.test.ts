@@ -1,4 +1,5 @@
-import { AbortError, appTransport } from '@mooring/core'
+import { AbortError } from '@mooring/core'
+import { appTransport } from '@mooring/core/testing'
 import type { HonoMooring } from '@mooring/hono'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'

@@ -1,4 +1,5 @@
-import { appTransport, type ClientBinding } from '@mooring/core'
+import { type ClientBinding } from '@mooring/core'
+import { appTransport } from '@mooring/core/testing'
 import { getBindingToken, MooringModule } from '@mooring/nest'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../core/test/support/async.js'

@@ -1,7 +1,7 @@
-import type { AppResponse } from '../transports/controller.js'
-import { fromFetchResponse, toFetchRequest, transportError } from '../transports/fetch.js'
-import { InProcessTransport } from '../transports/in-process.js'
-import type { InProcessRequest } from '../transports/request.js'
+import type { AppResponse } from '../in-process/controller.js'
+import { fromFetchResponse, toFetchRequest, transportError } from '../in-process/fetch.js'
+import { InProcessTransport } from '../in-process/transport.js'
+import type { InProcessRequest } from '../in-process/request.js'
 
 /** How runtimes word a connection that was never made, or was lost, where they give no code. */
 const REFUSED = /refused/i

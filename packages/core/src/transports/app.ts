@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import inject from 'light-my-request'
 import { ConfigError } from '../errors.js'
 import { expectObject } from '../validate.js'
-import { type FetchHandler, FetchTransport } from './fetch.js'
-import type { InProcessTransport } from './in-process.js'
-import { type Inject, type InjectedResponse, InjectTransport } from './inject.js'
+import { type FetchHandler, FetchTransport } from '../in-process/fetch.js'
+import type { InProcessTransport } from '../in-process/transport.js'
+import { type Inject, type InjectedResponse, type InjectRequest, InjectTransport } from './inject.js'
 
 /** An app with a fetch method (a Hono app). */
 export interface FetchApp {
@@ -77,7 +76,28 @@ export function appTransport(app: InProcessApp, options: AppTransportOptions = {
   if (kind === 'fetch') return new FetchTransport(app as FetchHandler)
   const listener = app as NodeRequestListener
   isolateExpressPrototypes(listener)
-  return new InjectTransport((injectOptions) => inject(listener, injectOptions))
+  return new InjectTransport(async (injectOptions) => (await loadInject())(listener, injectOptions))
+}
+
+type LightMyRequest = (listener: NodeRequestListener, options: InjectRequest) => PromiseLike<InjectedResponse>
+let lightMyRequest: Promise<LightMyRequest> | undefined
+
+/**
+ * light-my-request is an optional peer dependency, loaded on the first request into a Node listener:
+ * an app that never injects into one (or never imports `@mooring/core/testing`) does not need it.
+ */
+function loadInject(): Promise<LightMyRequest> {
+  lightMyRequest ??= import('light-my-request').then(
+    (mod) => (mod.default ?? mod) as unknown as LightMyRequest,
+    (cause: unknown) => {
+      lightMyRequest = undefined
+      throw new Error(
+        'appTransport: a Node (req, res) listener is served through light-my-request, which could not be loaded; install it as a dev dependency (npm install -D light-my-request)',
+        { cause },
+      )
+    },
+  )
+  return lightMyRequest
 }
 
 /**

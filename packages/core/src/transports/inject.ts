@@ -1,9 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
-import type { InjectOptions } from 'light-my-request'
-import type { AppResponse, ResponseHeaders } from './controller.js'
-import { InProcessTransport } from './in-process.js'
-import type { InProcessRequest } from './request.js'
+import type { AppResponse, ResponseHeaders } from '../in-process/controller.js'
+import { InProcessTransport } from '../in-process/transport.js'
+import type { InProcessRequest } from '../in-process/request.js'
 
 /** The part of a light-my-request response this transport reads (Fastify's `inject` answers the same). */
 export interface InjectedResponse {
@@ -14,8 +13,22 @@ export interface InjectedResponse {
   stream(): Readable
 }
 
+/**
+ * The options this transport passes to an `inject`: the subset of light-my-request's `InjectOptions`
+ * it uses, written out so the published types do not need light-my-request installed.
+ */
+export interface InjectRequest {
+  method: string
+  url: string
+  authority: string
+  headers: InProcessRequest['headers']
+  payload: Buffer | undefined
+  signal: AbortSignal
+  payloadAsStream: true
+}
+
 /** light-my-request's `inject` bound to an app, or a Fastify instance's own. */
-export type Inject = (options: InjectOptions) => PromiseLike<InjectedResponse>
+export type Inject = (options: InjectRequest) => PromiseLike<InjectedResponse>
 
 function headerRecord(headers: OutgoingHttpHeaders): ResponseHeaders {
   const out: ResponseHeaders = {}

@@ -3,9 +3,9 @@ import { toHeaderRecord } from '../headers.js'
 import type { HeadersInput } from '../options.js'
 import { expectObject, isPlainObject } from '../validate.js'
 import type { Response as UndiciResponse } from 'undici'
-import type { AppResponse } from './controller.js'
-import { FetchTransport, isResponse, transportError } from './fetch.js'
-import type { InProcessRequest } from './request.js'
+import type { AppResponse } from '../in-process/controller.js'
+import { FetchTransport, isResponse, transportError } from '../in-process/fetch.js'
+import type { InProcessRequest } from '../in-process/request.js'
 
 /** A response given by its parts; `json` is serialised and typed `application/json` unless `headers` say otherwise. */
 export interface MockResponseParts {

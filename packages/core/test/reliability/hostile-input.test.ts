@@ -4,9 +4,9 @@ import {
   createClient,
   type MooringClient,
   MooringError,
-  mockTransport,
   RequestRejectedError,
 } from '@mooring/core'
+import { mockTransport } from '@mooring/core/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveTarget, toBase } from '../../src/target.js'

@@ -5,7 +5,7 @@ import type { RawBehaviour } from './support/raw-upstream.js'
 
 /**
  * The fault matrix: what Mooring does when an upstream misbehaves, for a GET and for a POST with a
- * JSON body and no Idempotency-Key. fault-matrix.test.ts runs every cell against a real socket and
+ * JSON body and no Idempotency-Key. fault-matrix.soak.test.ts runs every cell against a real socket and
  * docs/RELIABILITY.md shows this same table (write-matrix.ts), so the two cannot disagree.
  */
 

@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startUpstream, type Upstream } from '../support/upstream.js'
 import { dropReused, resetMidBody } from './support/faults.js'
 import { type RawUpstream, response, startRawUpstream } from './support/raw-upstream.js'
+import { captureWarnings } from '../support/warnings.js'
 
 const AUTHORIZATION = 'Bearer auth-secret-1111'
 const COOKIE = 'sid=cookie-secret-2222'
@@ -89,12 +90,14 @@ function clientFor(url: string, options: Parameters<typeof createClient>[0] = {}
   return client
 }
 
+let captured: ReturnType<typeof captureWarnings>
 const clients: MooringClient[] = []
 const servers: Array<Upstream | RawUpstream> = []
 
 beforeAll(() => {
   for (const name of CHANNELS) diagnosticsChannel.subscribe(name, published)
-  process.on('warning', warned)
+  // Captured, not printed: the hook warning below is provoked on purpose.
+  captured = captureWarnings(warned)
 })
 beforeEach(() => {
   said.length = 0
@@ -112,7 +115,7 @@ function nothingLeaked(least: number): void {
 }
 afterAll(() => {
   for (const name of CHANNELS) diagnosticsChannel.unsubscribe(name, published)
-  process.off('warning', warned)
+  captured.restore()
 })
 
 async function node(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConnectionError, createClient, mockTransport, RequestRejectedError } from '../../src/index.js'
+import { ConnectionError, createClient, RequestRejectedError } from '../../src/index.js'
+import { mockTransport } from '../../src/testing.js'
 import * as fixture from '../support/fixtures.js'
 import { startUpstream } from '../support/upstream.js'
 

@@ -1,5 +1,5 @@
 import type { AppResponse, ResponseHeaders } from './controller.js'
-import { InProcessTransport } from './in-process.js'
+import { InProcessTransport } from './transport.js'
 import type { InProcessRequest } from './request.js'
 
 /** A fetch-style app: a web `Request` in, a web `Response` out (Hono's `app.fetch`, a Worker's handler). */
