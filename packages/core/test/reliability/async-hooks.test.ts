@@ -2,6 +2,7 @@ import { ConnectionError, type Hooks } from '@mooring/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sleep, waitFor } from '../support/async.js'
 import { client, upstream } from '../support/fixtures.js'
+import { captureWarnings } from '../support/warnings.js'
 
 /** A hook that throws, synchronously or by rejecting, never affects the call nor the process. */
 
@@ -10,16 +11,17 @@ const warnings: Error[] = []
 const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason)
 }
-const onWarning = (warning: Error): void => {
-  if (warning.name === 'MooringHookWarning') warnings.push(warning)
-}
+// The hooks fail on purpose: their warnings are captured (and asserted below), not printed.
+let captured: ReturnType<typeof captureWarnings>
 beforeAll(() => {
   process.on('unhandledRejection', onUnhandled)
-  process.on('warning', onWarning)
+  captured = captureWarnings((warning) => {
+    if (warning.name === 'MooringHookWarning') warnings.push(warning)
+  })
 })
 afterAll(() => {
   process.off('unhandledRejection', onUnhandled)
-  process.off('warning', onWarning)
+  captured.restore()
 })
 beforeEach(() => {
   unhandled.length = 0
