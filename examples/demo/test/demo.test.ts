@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createBinding } from '@mooring/core'
+import { createRegistration } from '@mooring/core'
 import { describe, expect, it } from 'vitest'
 import { startServer as express } from '../../express/src/server.js'
 import { startServer as fastify } from '../../fastify/src/server.js'
@@ -44,11 +44,11 @@ describe('the demo', () => {
   })
 
   it('reports an app that leaves its client open, and a search that failed for no upstream reason', async () => {
-    const bindings: Array<ReturnType<typeof createBinding>> = []
+    const bindings: Array<ReturnType<typeof createRegistration>> = []
     // Serves searches through a Mooring binding, answers the 3rd with a 500, and "forgets" to close
     // the binding at shutdown: its pooled sockets stay open.
     const leaky: StartServer = async ({ tmdb, scope }) => {
-      const binding = createBinding({
+      const binding = createRegistration({
         scope,
         baseUrl: tmdb.baseUrl,
         headers: { authorization: `Bearer ${tmdb.apiKey}` },

@@ -1,13 +1,12 @@
 import {
   appTransport,
-  type ClientBinding,
   createClient,
   type MockHandler,
   type MooringClient,
   mockTransport,
 } from '@mooring/core'
 import { type FakeTmdb, SHOWS, startFakeTmdb } from '@mooring/example-fake-tmdb'
-import { getBindingToken, getClientToken } from '@mooring/nest'
+import { getClientToken, getRegistrationToken, type NestMooring } from '@mooring/nest'
 import type { INestApplication } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -38,7 +37,7 @@ async function inProcess(options: AppOptions): Promise<MooringClient> {
   return caller
 }
 
-const binding = () => app!.get<ClientBinding>(getBindingToken())
+const binding = () => app!.get<NestMooring>(getRegistrationToken())
 
 async function until(predicate: () => boolean, what: string): Promise<void> {
   for (const started = Date.now(); !predicate(); await new Promise((r) => setTimeout(r, 10))) {

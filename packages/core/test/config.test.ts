@@ -1,7 +1,7 @@
 import {
   type ClientOptions,
   ConfigError,
-  createBinding,
+  createRegistration,
   createClient,
   MooringError,
   type RequestOptions,
@@ -235,6 +235,6 @@ describe('binding options', () => {
     [{ requestLimits: { connections: 2 } }, 'requestLimits'],
     [{ timeout: { connect: -1 } }, 'timeout.connect'],
   ])('%o → %s', (options, option) => {
-    configError(() => createBinding(options as Parameters<typeof createBinding>[0]), option)
+    configError(() => createRegistration(options as Parameters<typeof createRegistration>[0]), option)
   })
 })

@@ -1,5 +1,5 @@
-import { appTransport, type ClientBinding } from '@mooring/core'
-import { getBindingToken, MooringModule } from '@mooring/nest'
+import { appTransport } from '@mooring/core'
+import { getRegistrationToken, MooringModule, type NestMooring } from '@mooring/nest'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../core/test/support/async.js'
 import * as fixture from '../../core/test/support/fixtures.js'
@@ -26,7 +26,7 @@ describe.each(PLATFORMS)('an in-process call through appTransport on %s', (platf
     expect(echo.headers['x-request-id']).toBe('in-process-1')
     expect(app.getHttpServer().listening).toBe(false)
 
-    const binding = app.get<ClientBinding>(getBindingToken())
+    const binding = app.get<NestMooring>(getRegistrationToken())
     await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
     expect(binding.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
   })

@@ -1,4 +1,5 @@
-import { type ClientBinding, MooringClient } from '@mooring/core'
+import type { NestMooring } from '@mooring/nest'
+import { MooringClient } from '@mooring/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { inBatches, waitFor } from '../../core/test/support/async.js'
 import { fetchJson } from '../../core/test/support/http.js'
@@ -12,7 +13,7 @@ const DEADLINE_MS = 300
 describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (platform) => {
   let upstream: Upstream
   let running: Started
-  let binding: ClientBinding
+  let binding: NestMooring
   let log: UpstreamLog
 
   beforeEach(async () => {

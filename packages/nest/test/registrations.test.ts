@@ -1,5 +1,11 @@
-import { type ClientBinding, ConfigError, type MooringClient } from '@mooring/core'
-import { getBindingToken, InjectClient, MooringModule, type MooringModuleOptions } from '@mooring/nest'
+import { ConfigError, type MooringClient } from '@mooring/core'
+import {
+  getRegistrationToken,
+  InjectClient,
+  MooringModule,
+  type MooringModuleOptions,
+  type NestMooring,
+} from '@mooring/nest'
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import { describe, expect, it } from 'vitest'
@@ -69,8 +75,8 @@ describe.each(PLATFORMS)('registrations on %s', (platform) => {
     expect(users.requests.map((r) => r.url)).toEqual(['/users/1'])
     expect(orders.requests.map((r) => r.url)).toEqual(['/orders/1'])
 
-    const usersBinding = running.app.get<ClientBinding>(getBindingToken('users'))
-    const ordersBinding = running.app.get<ClientBinding>(getBindingToken('orders'))
+    const usersBinding = running.app.get<NestMooring>(getRegistrationToken('users'))
+    const ordersBinding = running.app.get<NestMooring>(getRegistrationToken('orders'))
     expect(usersBinding).not.toBe(ordersBinding)
     expect([usersBinding.mode, ordersBinding.mode]).toEqual(['request', 'app'])
     await running.close()

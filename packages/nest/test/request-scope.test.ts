@@ -1,5 +1,4 @@
-import type { ClientBinding } from '@mooring/core'
-import type { MooringModuleRootOptions } from '@mooring/nest'
+import type { MooringModuleRootOptions, NestMooring } from '@mooring/nest'
 import { describe, expect, it } from 'vitest'
 import { inBatches, waitFor } from '../../core/test/support/async.js'
 import { fetchJson } from '../../core/test/support/http.js'
@@ -14,7 +13,7 @@ describe.each(PLATFORMS)("scope: 'request' on %s", (platform) => {
 
   async function start(
     options: Omit<MooringModuleRootOptions, 'baseUrl'>,
-  ): Promise<[RunningApp, ClientBinding]> {
+  ): Promise<[RunningApp, NestMooring]> {
     const started = await startWithUpstream(platform, options, {
       controllers: [CallController, RequestScopedController, TimedOutController],
     })

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  createBinding,
+  createRegistration,
   createClient,
   type MooringClient,
   MooringError,
@@ -76,12 +76,12 @@ describe('option validation throws ConfigError and nothing else', () => {
     }
   })
 
-  it('createBinding, and a binding that was created opens a request client without a late ConfigError', async () => {
+  it('createRegistration, and a binding that was created opens a request client without a late ConfigError', async () => {
     await fc.assert(
       fc.asyncProperty(bindingOptions, async (options) => {
-        let binding: ReturnType<typeof createBinding>
+        let binding: ReturnType<typeof createRegistration>
         try {
-          binding = createBinding(options)
+          binding = createRegistration(options)
         } catch (err) {
           expectConfigError(err)
           return
