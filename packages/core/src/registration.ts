@@ -244,8 +244,13 @@ export class Registration {
     return scopes.open({
       headers: this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined,
       signal,
-      deadline: this.#deadline === 0 ? undefined : (inbound.startedAt ?? Date.now()) + this.#deadline,
+      deadlineIn: this.#deadline === 0 ? undefined : this.#timeLeft(inbound.startedAt),
     })
+  }
+
+  /** What is left of the inbound request's `deadline`: all of it unless it arrived before now. */
+  #timeLeft(startedAt: number | undefined): number {
+    return startedAt === undefined ? this.#deadline : startedAt + this.#deadline - Date.now()
   }
 
   /** The inbound headers to copy, or undefined when the request has none of them. */

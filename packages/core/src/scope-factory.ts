@@ -12,6 +12,11 @@ export interface ScopeOverrides {
   signal?: AbortSignal
   /** An absolute time (ms since the epoch) no request of this scope may run past. */
   deadline?: number
+  /**
+   * The same as a time left: no request of this scope may run past this many ms from now (what is
+   * left of an inbound request's time). Read against the monotonic clock, so no wall-clock reading.
+   */
+  deadlineIn?: number
 }
 
 export interface ScopeFactoryStats {
@@ -66,7 +71,7 @@ export class ScopeFactory {
 /** The prepared settings with one scope's overrides: checked here, as `scope()` checks its options. */
 function withOverrides(template: Settings, overrides: ScopeOverrides): Settings {
   if (overrides === null || typeof overrides !== 'object') {
-    throw new ConfigError('overrides', overrides, 'an object of headers, signal and deadline')
+    throw new ConfigError('overrides', overrides, 'an object of headers, signal, deadline or deadlineIn')
   }
   let headers = template.headers
   let signal = template.signal
@@ -90,7 +95,13 @@ function withOverrides(template: Settings, overrides: ScopeOverrides): Settings 
       }
       const at = performance.now() + (value - Date.now())
       if (at < deadline) deadline = at
-    } else throw new ConfigError(key, value, 'a known override (one of headers, signal, deadline)')
+    } else if (key === 'deadlineIn') {
+      if (typeof value !== 'number' || Number.isNaN(value))
+        throw new ConfigError('deadlineIn', value, 'a number of ms')
+      const at = performance.now() + value
+      if (at < deadline) deadline = at
+    } else
+      throw new ConfigError(key, value, 'a known override (one of headers, signal, deadline, deadlineIn)')
   }
   return changed ? { ...template, headers, signal, deadline } : template
 }
