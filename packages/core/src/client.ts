@@ -445,6 +445,7 @@ export class MooringClient implements CallOwner {
    * what a framework plugin opens per inbound request, with no option parsing per request.
    */
   prepareScope(options: ScopeOptions = {}): ScopeFactory {
+    if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
     const template = {
       ...deriveScopeSettings(this.#root, this.#settings, options),
       prepared: { opened: 0, closed: 0 },

@@ -239,7 +239,7 @@ export class Registration {
     const scopes = this.#scopes
     if (scopes === null) return this.client
     const signal = inbound.signal
-    // The common registration (no propagate, no deadline, no signal): no overrides object at all.
+    // The common registration (no propagate, no deadline, no signal): no overrides at all.
     if (this.#propagate.length === 0 && this.#deadline === 0 && signal === undefined) return scopes.open()
     return scopes.open({
       headers: this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined,

@@ -85,6 +85,7 @@ describe('client.prepareScope()', () => {
 
     await app.close()
     expect(() => scopes.open()).toThrow(ClientClosedError)
+    expect(() => app.prepareScope()).toThrow(ClientClosedError)
     expect(scopes.stats().scopesOpened).toBe(0)
   })
 })
