@@ -10,7 +10,7 @@ import {
   type RegistrationStats,
 } from '@mooring/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { attachClient, claimRequestProperty, requestClientOf } from './request-property.js'
+import { claimRequestProperty } from './request-property.js'
 
 declare global {
   namespace Express {
@@ -40,6 +40,8 @@ export interface MooringExpressOptions<Name extends string = 'http'> extends Reg
  */
 export class ExpressMooring<Name extends string = 'http'> implements PluginRegistration<Name> {
   readonly #registration: Registration
+  /** Where the middleware keeps a request's client; `req[name]` reads it (see request-property.ts). */
+  readonly #slot: symbol
   readonly name: Name
   readonly mode: 'app' | 'request'
   /** The app client: one pool for the app's lifetime. */
@@ -48,7 +50,8 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
   constructor(options: MooringExpressOptions<Name> = {}) {
     const name = (options?.name ?? 'http') as Name
     // Before the registration, which creates the pool: a registration that fails leaves nothing open.
-    if (typeof name === 'string' && IDENTIFIER.test(name)) claimRequestProperty(name)
+    this.#slot =
+      typeof name === 'string' && IDENTIFIER.test(name) ? claimRequestProperty(name) : Symbol('unclaimed')
     this.#registration = new Registration(options, { names: EXPRESS_NAMES })
     this.name = name
     this.mode = this.#registration.mode
@@ -62,7 +65,8 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
    */
   readonly middleware: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
     const registration = this.#registration
-    const existing = requestClientOf(req, this.name)
+    const slots = req as unknown as Record<symbol, MooringClient | undefined>
+    const existing = slots[this.#slot]
     // Mounted twice on one route (app and router): the request keeps the client it already has.
     if (existing !== undefined && existing === registration.current()) next()
     else if (existing !== undefined) {
@@ -74,7 +78,8 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
         ),
       )
     } else if (registration.mode === 'app') {
-      attachClient(req, res, this.name, registration.client)
+      slots[this.#slot] = registration.client
+      res.locals[this.name] = registration.client
       next()
     } else {
       let client: MooringClient
@@ -85,7 +90,8 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
         next(err)
         return
       }
-      attachClient(req, res, this.name, client)
+      slots[this.#slot] = client
+      res.locals[this.name] = client
       registration.run(client, next)
     }
   }

@@ -1,5 +1,5 @@
-import { ConfigError, type MooringClient, MooringError } from '@mooring/core'
-import express, { type Request, type Response } from 'express'
+import { ConfigError, MooringError } from '@mooring/core'
+import express from 'express'
 
 /**
  * Properties Node and Express set on every request object as their own (not on its prototype), so a
@@ -22,57 +22,39 @@ const SET_PER_REQUEST = [
   'originalUrl',
 ]
 
-/** Names whose accessor this module put on Express's request prototype. */
-const ACCESSORS = new Set<string>()
+/** Per name, the symbol under which the middleware keeps a request's client. */
+const SLOTS = new Map<string, symbol>()
 
 /**
  * Checks that `name` is free on `req` (`query` is a getter without a setter in Express 5, so
  * assigning it would throw on every request), then puts an accessor for it on Express's request
- * prototype, shared by every app: read on a request the middleware did not see, `req[name]` throws
- * an error naming the missing `app.use(...)` instead of being `undefined` under a type that says it
- * is always there. The middleware gives each request its client as an own property, which hides
- * the accessor (and survives Express switching a request's prototype to a sub-app's).
+ * prototype, which every app's (and sub-app's) request prototype inherits: read on a request the
+ * middleware did not see, `req[name]` throws an error naming the missing `app.use(...)` instead of
+ * being `undefined` under a type that says it is always there. The client itself sits under a
+ * symbol on the request, which this returns: a plain property write per request (defining an own `req[name]` over the
+ * accessor instead costs about 0.2 µs, and slows the request object down).
  */
-export function claimRequestProperty(name: string): void {
-  if (ACCESSORS.has(name)) return
+export function claimRequestProperty(name: string): symbol {
+  const claimed = SLOTS.get(name)
+  if (claimed !== undefined) return claimed
   if (name in express.request || SET_PER_REQUEST.includes(name)) {
     throw new ConfigError('name', name, 'a property Express and Node do not already use on req')
   }
+  const slot = Symbol(`mooring.express.${name}`)
   Object.defineProperty(express.request, name, {
     configurable: true,
     enumerable: false,
-    get(): never {
-      throw notBound(name)
+    get(this: Record<symbol, unknown>): unknown {
+      const client = this[slot]
+      if (client === undefined) throw notBound(name)
+      return client
     },
-    set(this: Request, client: unknown) {
-      own(this, name, client)
+    set(this: Record<symbol, unknown>, client: unknown) {
+      this[slot] = client
     },
   })
-  ACCESSORS.add(name)
-}
-
-/** The client the middleware gave this request under `name`, if it ran. */
-export function requestClientOf(req: Request, name: string): unknown {
-  return Object.hasOwn(req, name) ? (req as unknown as Record<string, unknown>)[name] : undefined
-}
-
-export function attachClient(req: Request, res: Response, name: string, client: MooringClient): void {
-  own(req, name, client)
-  res.locals[name] = client
-}
-
-// One descriptor, filled and emptied per request, so defining the property allocates nothing.
-const DESCRIPTOR: PropertyDescriptor = {
-  value: undefined,
-  writable: true,
-  enumerable: true,
-  configurable: true,
-}
-
-function own(req: object, name: string, value: unknown): void {
-  DESCRIPTOR.value = value
-  Object.defineProperty(req, name, DESCRIPTOR)
-  DESCRIPTOR.value = undefined
+  SLOTS.set(name, slot)
+  return slot
 }
 
 function notBound(name: string): MooringError {
