@@ -39,7 +39,7 @@ export interface RegistrationOptions extends ClientOptions {
   propagate?: readonly string[]
   /** Milliseconds an inbound request has; its calls get what is left of it. */
   deadline?: number
-  /** Use this client as the app client instead of creating one; the binding will not close it. */
+  /** Use this client as the app client instead of creating one; the registration will not close it. */
   client?: MooringClient
   /** At shutdown, how long calls in flight may finish before they are aborted. Default 5000 ms. */
   drainTimeout?: number
@@ -54,12 +54,6 @@ export interface RegistrationSeam {
 /** What `openExchange` needs of node:http's IncomingMessage (typed structurally). */
 export interface NodeIncoming {
   readonly headers: Record<string, string | string[] | undefined>
-}
-
-/** What a plugin gives its registrations beyond the user's options. */
-export interface RegistrationSeam {
-  /** The plugin's names taken in this process: a second open registration of one name is refused. */
-  names?: RegistrationNames
 }
 
 /** What `openExchange` needs of node:http's ServerResponse. */
@@ -123,6 +117,7 @@ const REQUEST_ONLY_KEYS = [
 const REGISTRATION_KEYS: readonly string[] = ['scope', 'name', ...REQUEST_ONLY_KEYS, 'client', 'drainTimeout']
 const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
  * One registration of Mooring in an app: the app client, how a request gets its client, and the
@@ -133,7 +128,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
  * `stats()`, `close()`, `closeWith()`), never this one. A plugin calls `open`/`openExchange` when a
  * request arrives, `release` when it is finished (however it finished), `close` at shutdown.
  */
-export class Registration {
+export class Registration implements PluginRegistration {
   readonly name: string
   readonly mode: 'app' | 'request'
   /** The app client: one pool for the app's lifetime. */
@@ -169,7 +164,7 @@ export class Registration {
       throw new ConfigError('pool', own.pool, "'shared' or 'isolated'")
     }
     const propagate = own.propagate ?? []
-    if (!Array.isArray(propagate) || !propagate.every((h) => typeof h === 'string' && h !== '')) {
+    if (!Array.isArray(propagate) || !propagate.every((h) => typeof h === 'string' && HEADER_NAME.test(h))) {
       throw new ConfigError('propagate', propagate, 'an array of header names')
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
@@ -346,7 +341,7 @@ export class Registration {
 
   /**
    * Closes the registration once `server` has closed, which is after its connections, and so its
-   * in-flight requests, are done. Returns the server: `const server = binding.closeWith(app.listen(port))`.
+   * in-flight requests, are done. Returns the server: `const server = registration.closeWith(app.listen(port))`.
    * A failure to close is reported as a process warning; `await close()` to see it yourself.
    */
   closeWith<S extends ClosingServer>(server: S): S {

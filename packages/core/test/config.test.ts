@@ -223,12 +223,13 @@ describe('request options', () => {
   })
 })
 
-describe('binding options', () => {
+describe('registration options', () => {
   it.each([
     [{ scope: 'global' }, 'scope'],
     [{ name: 'not-an-identifier' }, 'name'],
     [{ pool: 'private' }, 'pool'],
     [{ propagate: 'x-request-id' }, 'propagate'],
+    [{ propagate: ['x request-id'] }, 'propagate'],
     [{ deadline: -1 }, 'deadline'],
     [{ maxConcurrent: 0 }, 'maxConcurrent'],
     [{ scope: 'app', maxConcurrent: 2 }, 'maxConcurrent'],
