@@ -36,9 +36,9 @@ describe('in process, through appTransport', () => {
     expect(upstream.calls.map((call) => call.headers['x-request-id'])).toEqual(
       [0, 1, 2, 3, 4].map((i) => `req-${i}`),
     )
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 5, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(5)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 5, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(5)
     expect(app.server.listening).toBe(false)
     expect(connect).not.toHaveBeenCalled()
   })
@@ -71,8 +71,8 @@ describe('in process, through appTransport', () => {
     expect(await pending).toBeInstanceOf(AbortError)
     await waitFor(() => failure !== undefined, 'the app’s call to be aborted')
     expect(failure).toBeInstanceOf(AbortError)
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
     expect(upstreamSignal?.aborted).toBe(true)
   })
 })

@@ -32,9 +32,9 @@ describe("scope: 'request' over the shared pool", () => {
     expect(upstream.requests).toHaveLength(200)
     expect(upstream.connections).toBeGreaterThan(0)
     expect(upstream.connections).toBeLessThanOrEqual(4)
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 200, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(200)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 200, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(200)
     expect(seen.every((client) => client.closed)).toBe(true)
     expect(app.mooring.get().client.closed).toBe(false)
   })
@@ -58,9 +58,9 @@ describe("scope: 'request' over the shared pool", () => {
     const results = await inBatches(10, 5, () => send(`${base}/fails`))
 
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(500))
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(10)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 10, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(10)
     for (const outcome of await Promise.all(outcomes)) expect(outcome).toBeInstanceOf(AbortError)
     // Each abandoned call's connection was cut (the pool may open a fresh idle one in its place).
     await waitFor(() => abandoned.every((req) => req.socket.destroyed), 'the abandoned connections to close')
@@ -86,8 +86,8 @@ describe("scope: 'request' over the shared pool", () => {
 
     expect((await send(`${base}/stuck`)).status).toBe(503)
 
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
     await waitFor(() => failure !== undefined, 'the handler to see its call aborted')
     expect(failure).toBeInstanceOf(AbortError)
     await waitFor(() => abandoned[0]?.socket.destroyed === true, 'the upstream connection to close')
@@ -125,8 +125,8 @@ describe("scope: 'request' over the shared pool", () => {
     await waitFor(() => failure !== undefined, 'the handler to see the failure')
     expect(failure).toBeInstanceOf(AbortError)
     expect((failure as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
   })
 })
 
@@ -155,9 +155,9 @@ describe("pool: 'isolated'", () => {
     expect(upstream.requests).toHaveLength(20)
     // One connection per request's pool (limit 1), reused for its second call.
     expect(upstream.connections).toBe(10)
-    const binding = app.mooring.get()
-    await waitFor(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(10)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 10, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(10)
     // Closed pools, while the app (and its shared pool) is still up.
     await upstream.waitForOpen(0)
     expect(app.mooring.get().client.closed).toBe(false)

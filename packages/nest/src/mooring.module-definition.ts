@@ -7,7 +7,7 @@ import { RequestClients } from './request-clients.js'
 import { DEFAULT_CLIENT_NAME, getClientToken, getRegistrationToken, getRequestClientToken } from './tokens.js'
 
 /**
- * Every option of a core binding but `name`, which is the registration's name here: it makes the
+ * Every option of a core registration but `name`, which is the registration's name here: it makes the
  * injection tokens, so it must be known when the module is declared, before an async factory runs.
  */
 export type MooringModuleOptions = Omit<RegistrationOptions, 'name'>

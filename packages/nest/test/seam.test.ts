@@ -52,7 +52,7 @@ describe.each(PLATFORMS)('the injected client on %s', (platform) => {
     expect(http.get).toBe(http.get)
     expect(http.request).toBe(plugin.ContextualClient.prototype.request)
     expect(Object.getOwnPropertyNames(http)).toEqual([])
-    expect(http.dispatcher).toBe(running.binding.client.dispatcher)
+    expect(http.dispatcher).toBe(running.registration.client.dispatcher)
     expect(http.closed).toBe(false)
     // Through the same functions, each call goes by the current request's scope.
     const { body } = await fetchJson<Echo>(`${running.url}/service`, { headers: { 'x-request-id': 'r-1' } })

@@ -59,10 +59,10 @@ it('NestJS on Fastify, request scopes: tens of thousands of requests through a f
         abortOnError: false,
       })
       await app.listen(0, '127.0.0.1')
-      const binding = app.get<NestMooring>(getRegistrationToken())
+      const registration = app.get<NestMooring>(getRegistrationToken())
       return {
         base: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`,
-        stats: () => binding.stats(),
+        stats: () => registration.stats(),
         close: () => app.close(),
       }
     },

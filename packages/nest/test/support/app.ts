@@ -48,8 +48,8 @@ export interface Started extends RunningApp {
   /** The upstream every Nest test talks to (see `upstreamRoutes`). */
   upstream: Upstream
   log: UpstreamLog
-  /** The registration's binding. */
-  binding: NestMooring
+  /** The registration's registration. */
+  registration: NestMooring
 }
 
 /**
@@ -66,5 +66,5 @@ export async function startWithUpstream(
   const upstream = await startUpstream(upstreamRoutes(log, slowMs))
   const registration = MooringModule.forRoot({ ...options, baseUrl: upstream.url })
   const running = await startApp(appModule([registration], controllers), platform)
-  return { ...running, upstream, log, binding: running.app.get<NestMooring>(getRegistrationToken()) }
+  return { ...running, upstream, log, registration: running.app.get<NestMooring>(getRegistrationToken()) }
 }
