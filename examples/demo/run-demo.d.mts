@@ -1,11 +1,11 @@
 // Types of run-demo.mjs (plain JavaScript, so the demo runs on the built examples without a build of its own).
-import type { BindingStats } from '@mooring/core'
+import type { RegistrationStats } from '@mooring/core'
 import type { FakeTmdb, FakeTmdbOptions } from '@mooring/example-fake-tmdb'
 
 /** What every example's `startServer` returns. */
 export interface RunningExample {
   url: string
-  stats(): BindingStats
+  stats(): RegistrationStats
   close(): Promise<void>
 }
 

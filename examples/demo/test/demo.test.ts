@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createBinding } from '@mooring/core'
+import { createRegistration } from '@mooring/core'
 import { describe, expect, it } from 'vitest'
 import { startServer as express } from '../../express/src/server.js'
 import { startServer as fastify } from '../../fastify/src/server.js'
@@ -44,19 +44,19 @@ describe('the demo', () => {
   })
 
   it('reports an app that leaves its client open, and a search that failed for no upstream reason', async () => {
-    const bindings: Array<ReturnType<typeof createBinding>> = []
-    // Serves searches through a Mooring binding, answers the 3rd with a 500, and "forgets" to close
-    // the binding at shutdown: its pooled sockets stay open.
+    const bindings: Array<ReturnType<typeof createRegistration>> = []
+    // Serves searches through a Mooring registration, answers the 3rd with a 500, and "forgets" to close
+    // the registration at shutdown: its pooled sockets stay open.
     const leaky: StartServer = async ({ tmdb, scope }) => {
-      const binding = createBinding({
+      const registration = createRegistration({
         scope,
         baseUrl: tmdb.baseUrl,
         headers: { authorization: `Bearer ${tmdb.apiKey}` },
       })
-      bindings.push(binding)
+      bindings.push(registration)
       let served = 0
       const server = createServer(async (req, res) => {
-        const client = binding.open({ headers: req.headers })
+        const client = registration.open({ headers: req.headers })
         try {
           const page = await (await client.get('/search/tv', { query: { query: 'harbor' } })).json<{
             results: Array<{ id: number; name: string }>
@@ -64,13 +64,13 @@ describe('the demo', () => {
           res.statusCode = ++served === 3 ? 500 : 200
           res.end(JSON.stringify(page.results.map((show) => ({ id: show.id, title: show.name }))))
         } finally {
-          await binding.release(client)
+          await registration.release(client)
         }
       })
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        stats: () => binding.stats(),
+        stats: () => registration.stats(),
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       }
     }
@@ -87,7 +87,7 @@ describe('the demo', () => {
         expect(r.problems.filter((p) => p.startsWith('a search failed: 500'))).toHaveLength(1)
       }
     } finally {
-      await Promise.all(bindings.map((binding) => binding.close()))
+      await Promise.all(bindings.map((registration) => registration.close()))
     }
   })
 })

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import type { BindingStats } from '@mooring/core'
+import type { RegistrationStats } from '@mooring/core'
 import { type AppOptions, createApp } from './app.js'
 
 export type { AppOptions }
@@ -9,7 +9,7 @@ export interface RunningApp {
   /** http://HOST:PORT */
   url: string
   /** The registration's stats: requests and retries per origin, scopes opened and closed. */
-  stats(): BindingStats
+  stats(): RegistrationStats
   /** What SIGTERM does: stop taking requests, let the ones in flight finish, then close the client. */
   close(): Promise<void>
 }

@@ -1,12 +1,12 @@
 import { get } from 'node:http'
-import type { BindingStats } from '@mooring/core'
+import type { RegistrationStats } from '@mooring/core'
 import { type FakeTmdb, SHOWS, startFakeTmdb } from '@mooring/example-fake-tmdb'
 import { afterEach, describe, expect, it } from 'vitest'
 
 /** What every example's `startServer` returns. */
 export interface ShutdownTarget {
   url: string
-  stats(): BindingStats
+  stats(): RegistrationStats
   close(): Promise<void>
 }
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import type { BindingStats } from '@mooring/core'
+import type { RegistrationStats } from '@mooring/core'
 import { type AppOptions, createApp } from './app.js'
 
 export type { AppOptions }
@@ -8,7 +8,7 @@ export interface RunningApp {
   /** http://HOST:PORT */
   url: string
   /** The registration's stats: requests and retries per origin, scopes opened and closed. */
-  stats(): BindingStats
+  stats(): RegistrationStats
   /** What SIGTERM does: stop taking requests, let the ones in flight finish, then close the client. */
   close(): Promise<void>
 }
@@ -24,5 +24,5 @@ export async function startServer(
   // hook, which closes the client.
   const close = () => app.close()
   // #endregion shutdown
-  return { url: `http://${address}:${port}`, stats: () => app.mooring.binding().stats(), close }
+  return { url: `http://${address}:${port}`, stats: () => app.mooring.get().stats(), close }
 }

@@ -46,9 +46,12 @@ describe.each(['request', 'app'] as const)('GET /movies/search in %s scope, agai
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual(titled('harbor').slice(0, 20))
     expect(fake.stats()).toMatchObject({ ok: 1, unauthorized: 0 })
-    const binding = app!.mooring.binding()
-    await until(() => binding.stats().scopesClosed === (scope === 'request' ? 1 : 0), 'the scope to close')
-    expect(binding.stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
+    const registration = app!.mooring.get()
+    await until(
+      () => registration.stats().scopesClosed === (scope === 'request' ? 1 : 0),
+      'the scope to close',
+    )
+    expect(registration.stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
     expect(fake.open).toBe(1)
     await app!.close()
     expect(await fake.waitForOpen(0)).toBe(true)
@@ -88,7 +91,7 @@ describe('with a mock TMDB (mockTransport as the plugin transport)', () => {
     const client = await inProcess({ tmdb, transport, scope: 'app' })
     await (await client.get('/movies/search', { query: { q: 'x' }, headers: { 'x-request-id': 'r' } })).dump()
     expect(transport.calls[0].headers['x-request-id']).toBeUndefined()
-    expect(app!.mooring.current()).toBe(app!.http)
+    expect(app!.mooring.current()).toBe(app!.mooring.get().client)
   })
 
   it('retries TMDB 503s, then answers 502 with what happened upstream', async () => {

@@ -48,9 +48,12 @@ describe.each(['request', 'app'] as const)('GET /movies/search in %s scope, agai
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual(titled('harbor').slice(0, 20))
     expect(fake.stats()).toMatchObject({ ok: 1, unauthorized: 0 })
-    const binding = http!
-    await until(() => binding.stats().scopesClosed === (scope === 'request' ? 1 : 0), 'the scope to close')
-    expect(binding.stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
+    const registration = http!
+    await until(
+      () => registration.stats().scopesClosed === (scope === 'request' ? 1 : 0),
+      'the scope to close',
+    )
+    expect(registration.stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
     expect(fake.open).toBe(1)
     await http!.close()
     expect(await fake.waitForOpen(0)).toBe(true)

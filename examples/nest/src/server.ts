@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
-import type { BindingStats, ClientBinding } from '@mooring/core'
-import { getBindingToken } from '@mooring/nest'
+import type { RegistrationStats } from '@mooring/core'
+import { getRegistrationToken, type NestMooring } from '@mooring/nest'
 import { NestFactory } from '@nestjs/core'
 import { type AppOptions, AppModule } from './app.module.js'
 
@@ -10,7 +10,7 @@ export interface RunningApp {
   /** http://HOST:PORT */
   url: string
   /** The registration's stats: requests and retries per origin, scopes opened and closed. */
-  stats(): BindingStats
+  stats(): RegistrationStats
   /** What SIGTERM does: stop taking requests, let the ones in flight finish, then close the client. */
   close(): Promise<void>
 }
@@ -28,10 +28,10 @@ export async function startServer(
   // #endregion shutdown
   await app.listen(options.port ?? 3000, options.host ?? '127.0.0.1')
   const { address, port } = app.getHttpServer().address() as AddressInfo
-  const binding = app.get<ClientBinding>(getBindingToken())
+  const registration = app.get<NestMooring>(getRegistrationToken())
   return {
     url: `http://${address}:${port}`,
-    stats: () => binding.stats(),
+    stats: () => registration.stats(),
     close: () => app.close(),
   }
 }

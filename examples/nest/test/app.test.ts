@@ -1,7 +1,7 @@
-import { type ClientBinding, createClient, type MooringClient } from '@mooring/core'
+import { createClient, type MooringClient } from '@mooring/core'
 import { appTransport, type MockHandler, mockTransport } from '@mooring/core/testing'
 import { type FakeTmdb, SHOWS, startFakeTmdb } from '@mooring/example-fake-tmdb'
-import { getBindingToken, getClientToken } from '@mooring/nest'
+import { getClientToken, getRegistrationToken, type NestMooring } from '@mooring/nest'
 import type { INestApplication } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -32,7 +32,7 @@ async function inProcess(options: AppOptions): Promise<MooringClient> {
   return caller
 }
 
-const binding = () => app!.get<ClientBinding>(getBindingToken())
+const registration = () => app!.get<NestMooring>(getRegistrationToken())
 
 async function until(predicate: () => boolean, what: string): Promise<void> {
   for (const started = Date.now(); !predicate(); await new Promise((r) => setTimeout(r, 10))) {
@@ -56,8 +56,11 @@ describe.each(['request', 'app'] as const)('GET /movies/search in %s scope, agai
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual(titled('harbor').slice(0, 20))
     expect(fake.stats()).toMatchObject({ ok: 1, unauthorized: 0 })
-    await until(() => binding().stats().scopesClosed === (scope === 'request' ? 1 : 0), 'the scope to close')
-    expect(binding().stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
+    await until(
+      () => registration().stats().scopesClosed === (scope === 'request' ? 1 : 0),
+      'the scope to close',
+    )
+    expect(registration().stats().scopesOpened).toBe(scope === 'request' ? 1 : 0)
     expect(fake.open).toBe(1)
     await app!.close()
     expect(await fake.waitForOpen(0)).toBe(true)
@@ -97,7 +100,7 @@ describe('with a mock TMDB (mockTransport as the module transport)', () => {
     const client = await inProcess({ tmdb, transport, scope: 'app' })
     await (await client.get('/movies/search', { query: { q: 'x' }, headers: { 'x-request-id': 'r' } })).dump()
     expect(transport.calls[0].headers['x-request-id']).toBeUndefined()
-    expect(app!.get(getClientToken())).toBe(binding().client)
+    expect(app!.get(getClientToken())).toBe(registration().client)
   })
 
   it('retries TMDB 503s, then answers 502 with what happened upstream', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { type PreparedBody, prepareBody } from './body.js'
+import { brand, CLIENT_BRAND, isBranded } from './brand.js'
 import { Call, type CallOwner, type CallRetry, Outcome } from './call.js'
 import { createOwnedDispatcher } from './dispatcher.js'
 import {
@@ -41,6 +42,7 @@ import {
 } from './settings.js'
 import { type ClientStats, type OriginState, readPoolStats } from './stats.js'
 import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
+import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
 
@@ -73,13 +75,6 @@ export interface CloseOptions {
 }
 
 export type { ScopeOptions }
-
-/** @internal */
-export type ScopeMaker = (
-  headers: HeaderRecord | undefined,
-  signal: AbortSignal | undefined,
-  deadline: number,
-) => MooringClient
 
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
@@ -492,30 +487,22 @@ export class MooringClient implements CallOwner {
   }
 
   /**
-   * @internal One kind of scope, validated once, made many times: what a framework binding opens
-   * per inbound request, with no option parsing per request. `headers` are already valid (an
-   * inbound request's); `deadline` is a performance.now() time.
+   * One kind of scope, its options validated once, opened many times with `factory.open(overrides?)`:
+   * what a framework plugin opens per inbound request, with no option parsing per request.
    */
-  _scopeMaker(options: ScopeOptions): ScopeMaker {
-    const template = deriveScopeSettings(this.#root, this.#settings, options)
-    return (headers, signal, deadline) => {
-      if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
-      const settings =
-        headers === undefined && signal === undefined && deadline >= template.deadline
-          ? template
-          : {
-              ...template,
-              headers: headers === undefined ? template.headers : { ...template.headers, ...headers },
-              signal,
-              deadline: Math.min(template.deadline, deadline),
-            }
-      return new MooringClient(this.#root, this, settings)
+  prepareScope(options: ScopeOptions = {}): ScopeFactory {
+    if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
+    const template = {
+      ...deriveScopeSettings(this.#root, this.#settings, options),
+      prepared: { opened: 0, closed: 0 },
     }
-  }
-
-  /** @internal True once `close()` or `destroy()` was called on this very client. */
-  get _closeCalled(): boolean {
-    return this.#closing !== null
+    const root = this.#root
+    return new ScopeFactory(
+      this,
+      template,
+      (settings) => new MooringClient(root, this, settings),
+      this.#parent === null ? 'client' : 'scope',
+    )
   }
 
   /** True for a scope with a pool of its own (`pool: 'isolated'`). */
@@ -575,6 +562,8 @@ export class MooringClient implements CallOwner {
         return Promise.reject(err)
       }
     }
+    const prepared = this.#settings.prepared
+    if (prepared !== null) prepared.closed++
     // The common end of a request scope: nothing in flight, no pool of its own. No async step needed.
     if (this.#active === 0 && !this.#settings.ownsDispatcher && this.#parent !== null) {
       this.#settings.signal?.removeEventListener('abort', this)
@@ -645,7 +634,16 @@ export class MooringClient implements CallOwner {
     }
     return { inFlight: this.#active, origins }
   }
+
+  /**
+   * True for a client of any copy of @mooring/core (and for a stand-in that delegates to one, such
+   * as @mooring/nest's ContextualClient), so checks hold across copies.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(MooringClient, CLIENT_BRAND, value)
+  }
 }
+brand(MooringClient, CLIENT_BRAND)
 
 /**
  * Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown.
@@ -672,6 +670,7 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     autoIdempotencyKey: normalized.autoIdempotencyKey,
     maxResponseSize: normalized.maxResponseSize,
     maxRedirects: normalized.maxRedirects,
+    prepared: null,
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
   if (owns) trackUnclosed(client, 'client')

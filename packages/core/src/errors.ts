@@ -1,3 +1,4 @@
+import { brand, ERROR_BRAND, isBranded } from './brand.js'
 import { redactResponseHeaders, redactUrl } from './redact.js'
 import type { MooringResponse } from './response.js'
 
@@ -47,7 +48,14 @@ export class MooringError extends Error {
       this.url = options.request.url
     }
   }
+
+  /** True for an error of this class from any copy of @mooring/core, so checks hold across copies. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: inherited by every subclass, `this` is the class asked about
+    return isBranded(this, ERROR_BRAND, value)
+  }
 }
+brand(MooringError, ERROR_BRAND)
 
 /** A client, scope or request option is wrong; `option` names its path (`timeout.connect`). */
 export class ConfigError extends MooringError {
@@ -186,7 +194,13 @@ export class DownstreamClosedError extends Error {
   constructor() {
     super('the downstream connection closed before the response was sent')
   }
+
+  /** True for this error from any copy of @mooring/core. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(DownstreamClosedError, ERROR_BRAND, value)
+  }
 }
+brand(DownstreamClosedError, ERROR_BRAND)
 
 /** Internal reasons a request is aborted with; surfaced as the `cause` of an `AbortError`. */
 export class ScopeClosedReason extends Error {

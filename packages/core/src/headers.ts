@@ -11,13 +11,35 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // a RequestRejectedError, whatever the transport.
 const FORBIDDEN_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
-/** Returns the reason a header is refused, never quoting the value (it may be a secret). */
-function headerProblem(name: string, value: string): string | undefined {
-  if (!TOKEN.test(name))
-    return `header name ${JSON.stringify(name.replace(/[\r\n\0]/g, '?'))} is not a valid token`
+/** Returns the reason a header value is refused, never quoting the value (it may be a secret). */
+function valueProblem(name: string, value: string): string | undefined {
   if (FORBIDDEN_VALUE.test(value))
     return `header ${JSON.stringify(name)} has a CR, LF, NUL or other character not allowed in its value`
   return undefined
+}
+
+/**
+ * Header names seen valid, lower-cased. The same few names come with every request (an app's
+ * `x-request-id`, `authorization`), so each is checked and lower-cased once; bounded, so names
+ * made up per request cannot grow it.
+ */
+const CHECKED_NAMES = new Map<string, string>()
+const CHECKED_NAMES_MAX = 1024
+
+function checkedName(rawName: string, onProblem: (problem: string) => never): string {
+  const known = CHECKED_NAMES.get(rawName)
+  if (known !== undefined) return known
+  if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
+  if (!TOKEN.test(rawName)) {
+    onProblem(`header name ${JSON.stringify(rawName.replace(/[\r\n\0]/g, '?'))} is not a valid token`)
+  }
+  const name = rawName.toLowerCase()
+  // Another Host sends the client's default credentials to whatever virtual host it names; fetch
+  // forbids it too. The host is the URL's.
+  if (name === 'host')
+    onProblem('header "host" is not allowed: the host comes from the URL (baseUrl or an absolute URL)')
+  if (CHECKED_NAMES.size < CHECKED_NAMES_MAX) CHECKED_NAMES.set(rawName, name)
+  return name
 }
 
 function put(
@@ -27,27 +49,22 @@ function put(
   onProblem: (problem: string) => never,
 ): void {
   if (value === undefined || value === null) return
-  if (typeof rawName !== 'string') onProblem(`header name of type ${typeof rawName} is not a string`)
-  const name = rawName.toLowerCase()
-  // Another Host sends the client's default credentials to whatever virtual host it names; fetch
-  // forbids it too. The host is the URL's.
-  if (name === 'host')
-    onProblem('header "host" is not allowed: the host comes from the URL (baseUrl or an absolute URL)')
+  const name = checkedName(rawName, onProblem)
   const refused = refusedHeaderProblem(name, value)
   if (refused !== undefined) onProblem(refused)
   if (Array.isArray(value)) {
     const values: string[] = []
     for (const v of value as readonly string[]) {
       const s = headerText(name, v, onProblem)
-      const problem = headerProblem(name, s)
+      const problem = valueProblem(name, s)
       if (problem) onProblem(problem)
       values.push(s)
     }
     out[name] = values
     return
   }
-  const s = headerText(name, value, onProblem)
-  const problem = headerProblem(name, s)
+  const s = typeof value === 'string' ? value : headerText(name, value, onProblem)
+  const problem = valueProblem(name, s)
   if (problem) onProblem(problem)
   out[name] = s
 }

@@ -1,4 +1,6 @@
 export { createClient, MooringClient } from './client.js'
+export { ScopeFactory } from './scope-factory.js'
+export type { ScopeFactoryStats, ScopeOverrides } from './scope-factory.js'
 export type { CloseOptions, MooringRequestInit, RequestOptions, ScopeOptions } from './client.js'
 export { MooringResponse } from './response.js'
 export type { ResponseSummary } from './response.js'
@@ -37,13 +39,16 @@ export { DEFAULT_RETRY, IDEMPOTENT_METHODS } from './retry.js'
 export { channels } from './instrument.js'
 export type { ErrorEvent, Hooks, RequestEvent, ResponseEvent, RetryEvent } from './instrument.js'
 export { redactUrl } from './redact.js'
-export { ClientBinding, createBinding } from './binding.js'
+export { createRegistration, Registration } from './registration.js'
+export { RegistrationNames } from './names.js'
 export type {
-  BindingOptions,
-  BindingStats,
+  PluginRegistration,
+  RegistrationSeam,
+  RegistrationOptions,
+  RegistrationStats,
   ClosingServer,
   InboundRequest,
   NodeIncoming,
   NodeOutgoing,
-} from './binding.js'
+} from './registration.js'
 export type { CircuitBreakerOptions } from './breaker.js'

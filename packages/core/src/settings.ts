@@ -99,6 +99,14 @@ export interface Settings {
   readonly autoIdempotencyKey: boolean
   readonly maxResponseSize: number
   readonly maxRedirects: number
+  /** A scope opened by a `ScopeFactory`: the counts it shares with its factory; null otherwise. */
+  readonly prepared: PreparedCounts | null
+}
+
+/** Scopes a `ScopeFactory` opened, and how many of them had `close()` called. */
+export interface PreparedCounts {
+  opened: number
+  closed: number
 }
 
 export function isAbortSignal(value: unknown): value is AbortSignal {
@@ -205,5 +213,6 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? parent.autoIdempotencyKey,
     maxResponseSize: normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? parent.maxResponseSize,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? parent.maxRedirects,
+    prepared: null,
   }
 }

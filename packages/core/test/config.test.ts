@@ -1,7 +1,7 @@
 import {
   type ClientOptions,
   ConfigError,
-  createBinding,
+  createRegistration,
   createClient,
   MooringError,
   type RequestOptions,
@@ -223,18 +223,19 @@ describe('request options', () => {
   })
 })
 
-describe('binding options', () => {
+describe('registration options', () => {
   it.each([
     [{ scope: 'global' }, 'scope'],
     [{ name: 'not-an-identifier' }, 'name'],
     [{ pool: 'private' }, 'pool'],
     [{ propagate: 'x-request-id' }, 'propagate'],
+    [{ propagate: ['x request-id'] }, 'propagate'],
     [{ deadline: -1 }, 'deadline'],
     [{ maxConcurrent: 0 }, 'maxConcurrent'],
     [{ scope: 'app', maxConcurrent: 2 }, 'maxConcurrent'],
     [{ requestLimits: { connections: 2 } }, 'requestLimits'],
     [{ timeout: { connect: -1 } }, 'timeout.connect'],
   ])('%o → %s', (options, option) => {
-    configError(() => createBinding(options as Parameters<typeof createBinding>[0]), option)
+    configError(() => createRegistration(options as Parameters<typeof createRegistration>[0]), option)
   })
 })

@@ -6,7 +6,7 @@ import {
   ClientClosedError,
   ConfigError,
   type ErrorEvent,
-  createBinding,
+  createRegistration,
   createClient,
   type MooringClient,
   RequestRejectedError,
@@ -50,14 +50,14 @@ describe('a host header is refused', () => {
       for (const make of [
         () => createClient({ headers: { Host: 'admin.internal' } }),
         () => base.scope({ headers: { host: 'admin.internal' } }),
-        () => createBinding({ headers: { host: 'admin.internal' } }),
+        () => createRegistration({ headers: { host: 'admin.internal' } }),
       ]) {
         const err = thrown(make as never)
         expect(err).toBeInstanceOf(ConfigError)
         expect((err as ConfigError).option).toBe('headers')
         expect((err as Error).message).toContain('"host" is not allowed')
       }
-      const err = thrown(() => createBinding({ propagate: ['x-request-id', 'Host'] }) as never)
+      const err = thrown(() => createRegistration({ propagate: ['x-request-id', 'Host'] }) as never)
       expect(err).toBeInstanceOf(ConfigError)
       expect((err as ConfigError).option).toBe('propagate')
     } finally {

@@ -1,3 +1,3 @@
 export { ExpressMooring, mooring } from './plugin.js'
 export type { MooringExpressOptions } from './plugin.js'
-export { DownstreamClosedError } from '@mooring/core'
+export * from './core-exports.js'

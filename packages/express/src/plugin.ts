@@ -1,11 +1,25 @@
-import { type BindingOptions, ClientBinding, MooringClient, MooringError } from '@mooring/core'
+import {
+  type CloseOptions,
+  type ClosingServer,
+  ConfigError,
+  type MooringClient,
+  type PluginRegistration,
+  Registration,
+  RegistrationNames,
+  type RegistrationOptions,
+  type RegistrationStats,
+} from '@mooring/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { checkRequestProperty } from './name.js'
+import { claimRequestProperty } from './request-property.js'
 
 declare global {
   namespace Express {
     interface Request {
-      /** The client of the `mooring()` registration with the default name: the request's scope, or the app client. */
+      /**
+       * The client of the `mooring()` registration with the default name: the request's scope, or
+       * the app client. Read on a request its middleware did not see, it throws a MooringError
+       * (`MOORING_NOT_BOUND`) naming the missing `app.use(http.middleware)`.
+       */
       http: MooringClient
     }
     interface Locals {
@@ -15,28 +29,33 @@ declare global {
   }
 }
 
-/** Every core client and binding option; `name` is kept literal so `from()` and `req[name]` agree in types. */
-export interface MooringExpressOptions<Name extends string = 'http'> extends BindingOptions {
+/** Every core client and registration option; `name` is kept literal so `req[name]` agrees in types. */
+export interface MooringExpressOptions<Name extends string = 'http'> extends RegistrationOptions {
   name?: Name
 }
 
 /**
- * One registration of Mooring in an Express app: core's ClientBinding (the app client, `current()`,
- * `stats()`, `close()`, `closeWith(server)`) plus the Express glue. Mount `middleware`, read the
- * client from `req[name]` (or `from(req)`, or `current()` where there is no `req`).
+ * One registration of Mooring in an Express app. Mount `middleware`, read the client from
+ * `req[name]` (or `current()` where there is no `req`); `closeWith(server)` closes it with the server.
  */
-export class ExpressMooring<Name extends string = 'http'> extends ClientBinding {
-  declare readonly name: Name
+export class ExpressMooring<Name extends string = 'http'> implements PluginRegistration<Name> {
+  readonly #registration: Registration
+  /** Where the middleware keeps a request's client; `req[name]` reads it (see request-property.ts). */
+  readonly #slot: symbol
+  readonly name: Name
+  readonly mode: 'app' | 'request'
+  /** The app client: one pool for the app's lifetime. */
+  readonly client: MooringClient
 
   constructor(options: MooringExpressOptions<Name> = {}) {
-    // Before the binding, which creates the pool: a registration that fails leaves nothing open.
-    if (typeof options?.name === 'string') checkRequestProperty(options.name)
-    super(options)
-  }
-
-  /** The registration itself: kept so code written against `http.binding` goes on working. */
-  get binding(): ClientBinding {
-    return this
+    const name = (options?.name ?? 'http') as Name
+    // Before the registration, which creates the pool: a registration that fails leaves nothing open.
+    this.#slot =
+      typeof name === 'string' && IDENTIFIER.test(name) ? claimRequestProperty(name) : Symbol('unclaimed')
+    this.#registration = new Registration(options, { names: EXPRESS_NAMES })
+    this.name = name
+    this.mode = this.#registration.mode
+    this.client = this.#registration.client
   }
 
   /**
@@ -45,56 +64,63 @@ export class ExpressMooring<Name extends string = 'http'> extends ClientBinding 
    * the connection drops, whatever the handler did; a dropped connection aborts its calls first.
    */
   readonly middleware: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
-    const existing = (req as unknown as Record<string, unknown>)[this.name]
+    const registration = this.#registration
+    const slots = req as unknown as Record<symbol, MooringClient | undefined>
+    const existing = slots[this.#slot]
     // Mounted twice on one route (app and router): the request keeps the client it already has.
-    if (existing !== undefined && existing === this.current()) next()
+    if (existing !== undefined && existing === registration.current()) next()
     else if (existing !== undefined) {
       next(
-        new MooringError(
-          'MOORING_NAME_TAKEN',
-          `req.${this.name} is already set: give each mooring() registration its own name`,
+        new ConfigError(
+          'name',
+          this.name,
+          `a name no other middleware sets on req (req.${this.name} was set)`,
         ),
       )
-    } else if (this.mode === 'app') {
-      this.#attach(req, res, this.client)
+    } else if (registration.mode === 'app') {
+      slots[this.#slot] = registration.client
+      res.locals[this.name] = registration.client
       next()
-    } else this.#openScope(req, res, next)
-  }
-
-  #openScope(req: Request, res: Response, next: NextFunction): void {
-    let client: MooringClient
-    try {
-      // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
-      client = this.openExchange(req, res)
-    } catch (err) {
-      next(err)
-      return
+    } else {
+      let client: MooringClient
+      try {
+        // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
+        client = registration.openExchange(req, res)
+      } catch (err) {
+        next(err)
+        return
+      }
+      slots[this.#slot] = client
+      res.locals[this.name] = client
+      registration.run(client, next)
     }
-    this.#attach(req, res, client)
-    this.run(client, next)
   }
 
-  #attach(req: Request, res: Response, client: MooringClient): void {
-    ;(req as unknown as Record<string, unknown>)[this.name] = client
-    res.locals[this.name] = client
+  current(): MooringClient {
+    return this.#registration.current()
   }
 
-  /** The request's client, typed whatever the registration's name; throws if `middleware` did not run. */
-  from(req: Request): MooringClient {
-    const client = (req as unknown as Record<string, unknown>)[this.name]
-    if (!(client instanceof MooringClient)) {
-      throw new MooringError(
-        'MOORING_NOT_BOUND',
-        `no client for this request: mount the '${this.name}' middleware before the route`,
-      )
-    }
-    return client
+  stats(): RegistrationStats {
+    return this.#registration.stats()
+  }
+
+  close(options?: CloseOptions): Promise<void> {
+    return this.#registration.close(options)
+  }
+
+  closeWith<S extends ClosingServer>(server: S): S {
+    return this.#registration.closeWith(server)
   }
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/** The names of this process's open Express registrations: `req` is one prototype for every app. */
+const EXPRESS_NAMES = new RegistrationNames('mooring() registration of @mooring/express')
+
 /**
  * Registers Mooring in an Express app: `app.use(http.middleware)`, then `req.http` in handlers.
- * Options are core's client options plus the binding's (`scope`, `name`, `pool`, `propagate`, …).
+ * Options are core's client options plus the registration's (`scope`, `name`, `pool`, `propagate`, …).
  */
 export function mooring<const Name extends string = 'http'>(
   options?: MooringExpressOptions<Name>,

@@ -1,10 +1,29 @@
 import { ClientClosedError, ConfigError, createClient, type MooringClient, MooringError } from '@mooring/core'
 import express, { type ErrorRequestHandler } from 'express'
+
+// The recipe the README gives for a registration under another name: Express's own declaration merging.
+declare global {
+  namespace Express {
+    interface Request {
+      billing: MooringClient
+      users: MooringClient
+    }
+  }
+}
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { waitFor } from '../../core/test/support/async.js'
 import { upstream } from '../../core/test/support/fixtures.js'
 import { mooring } from '../src/index.js'
 import { register, serve } from './support/serve.js'
+
+/** True when the property is not set: undefined, or the accessor's error for a request without it. */
+function readsAsUnset(read: () => unknown): boolean {
+  try {
+    return read() === undefined
+  } catch (err) {
+    return err instanceof MooringError && err.code === 'MOORING_NOT_BOUND'
+  }
+}
 
 const reportError: ErrorRequestHandler = (err, _req, res, _next) => {
   res.status(500).json({ name: err.name, code: err.code })
@@ -22,23 +41,20 @@ describe('several registrations', () => {
     const app = express()
     app.use(billing.middleware, users.middleware)
     app.get('/dashboard', async (req, res) => {
-      // Typed with no cast: from() for any name, res.locals through Express.Locals.
-      expectTypeOf(users.from(req)).toEqualTypeOf<MooringClient>()
+      // Typed with no cast, through the declaration merging above.
+      expectTypeOf(req.users).toEqualTypeOf<MooringClient>()
       expectTypeOf(billing.current()).toEqualTypeOf<MooringClient>()
       const [me, invoices] = await Promise.all([
-        users
-          .from(req)
-          .get('/me')
-          .then((r) => r.json<{ url: string }>()),
+        req.users.get('/me').then((r) => r.json<{ url: string }>()),
         invoicesOfCurrentUser(),
       ])
       res.json({
         me: me.url,
         invoices: invoices.url,
         names: [billing.name, users.name],
-        locals: res.locals.billing === billing.from(req) && res.locals.users === users.client,
-        current: billing.current() === billing.from(req) && users.current() === users.client,
-        noDefault: !('http' in req),
+        locals: res.locals.billing === req.billing && res.locals.users === users.client,
+        current: billing.current() === req.billing && users.current() === users.client,
+        noDefault: readsAsUnset(() => req.http),
       })
     })
     const served = await serve(app)
@@ -59,24 +75,19 @@ describe('several registrations', () => {
     expect(users.stats().scopesOpened).toBe(0)
   })
 
-  it('refuses a second registration under a name a request already carries', async () => {
+  it('refuses a second open registration under a taken name with a ConfigError, before any request', async () => {
     const api = await upstream()
     const first = register({ baseUrl: api.url })
-    const second = register({ baseUrl: api.url })
-    const app = express()
-    app.use(first.middleware, second.middleware)
-    app.get('/', (_req, res) => {
-      res.send('unreachable')
-    })
-    app.use(reportError)
-    const served = await serve(app)
 
-    const res = await fetch(served.url)
+    const second = () => mooring({ baseUrl: api.url })
 
-    expect(res.status).toBe(500)
-    expect(await res.json()).toEqual({ name: 'MooringError', code: 'MOORING_NAME_TAKEN' })
-    expect(second.stats().scopesOpened).toBe(0)
-    await waitFor(() => first.stats().scopesClosed === 1, 'the first scope closed')
+    expect(second).toThrow(ConfigError)
+    expect(second).toThrow(expect.objectContaining({ option: 'name' }))
+    expect(second).toThrow(/a name no other open mooring\(\) registration of @mooring\/express uses/)
+    // Free again once the first is closed.
+    await first.close()
+    const third = register({ baseUrl: api.url })
+    expect(third.name).toBe('http')
   })
 
   it('opens one scope for a request that meets the same middleware twice', async () => {
@@ -158,14 +169,13 @@ describe('registration', () => {
     expect(await res.json()).toEqual({ name: ClientClosedError.name, code: 'MOORING_CLIENT_CLOSED' })
   })
 
-  it('from() names the missing middleware when a route is not behind it', async () => {
+  it('req[name] on a route its middleware did not see throws an error naming the missing app.use()', async () => {
     const api = await upstream()
-    const http = register({ name: 'api', baseUrl: api.url })
+    const http = register({ name: 'billing', baseUrl: api.url })
     const app = express()
     app.get('/', (req, res) => {
       try {
-        http.from(req)
-        res.send('bound')
+        res.send(req.billing.closed ? 'closed' : 'bound')
       } catch (err) {
         res.json({ error: err instanceof MooringError ? err.code : null, message: (err as Error).message })
       }
@@ -175,6 +185,7 @@ describe('registration', () => {
     const body = await (await fetch(served.url)).json()
 
     expect(body.error).toBe('MOORING_NOT_BOUND')
-    expect(body.message).toContain("'api'")
+    expect(body.message).toContain('app.use(billing.middleware)')
+    expect(http.stats().scopesOpened).toBe(0)
   })
 })

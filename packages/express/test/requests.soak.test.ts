@@ -30,7 +30,7 @@ it('Express, request scopes: tens of thousands of requests through a faulty upst
       await once(server, 'listening')
       return {
         base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        stats: () => http.binding.stats(),
+        stats: () => http.stats(),
         async close() {
           server.closeIdleConnections()
           await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))

@@ -1,12 +1,13 @@
-import { type ClientBinding, ConfigError, type MooringClient } from '@mooring/core'
+import { ConfigError, type MooringClient } from '@mooring/core'
+import type { FastifyMooring } from './registration.js'
 
 /**
- * `app.mooring`: finds a registration by name from code that has the app but no request (a service
- * called from a handler). One per encapsulation context; a child context's accessor also sees the
- * registrations of its parents, never those of its siblings.
+ * `app.mooring`: the one way to find a registration by name from code that has the app but no
+ * request (a service called from a handler). One per encapsulation context; a child context's
+ * accessor also sees the registrations of its parents, never those of its siblings.
  */
 export class MooringAccessor {
-  readonly #bindings = new Map<string, ClientBinding>()
+  readonly #registrations = new Map<string, FastifyMooring>()
   readonly #parent: MooringAccessor | undefined
 
   /** @internal Created by the plugin. */
@@ -16,30 +17,30 @@ export class MooringAccessor {
 
   /** The current request's client of registration `name` inside a request; its app client outside one. */
   current(name = 'http'): MooringClient {
-    return this.binding(name).current()
+    return this.get(name).current()
   }
 
-  /** The registration `name` (default `http`): its app client, `stats()`, `run()`. */
-  binding(name = 'http'): ClientBinding {
-    const binding = this.#find(name)
-    if (binding === undefined) {
+  /** The registration `name` (default `http`): its app `client`, `current()`, `stats()`. */
+  get<Name extends string = 'http'>(name: Name = 'http' as Name): FastifyMooring<Name> {
+    const registration = this.find(name)
+    if (registration === undefined) {
       throw new ConfigError('name', name, `a registered name (one of ${this.names().join(', ') || 'none'})`)
     }
-    return binding
+    return registration as FastifyMooring<Name>
   }
 
   /** Names registered here and in parent contexts. */
   names(): string[] {
-    return [...(this.#parent?.names() ?? []), ...this.#bindings.keys()]
+    return [...(this.#parent?.names() ?? []), ...this.#registrations.keys()]
   }
 
   /** @internal */
-  add(binding: ClientBinding): void {
-    this.#bindings.set(binding.name, binding)
+  add(registration: FastifyMooring): void {
+    this.#registrations.set(registration.name, registration)
   }
 
-  #find(name: string): ClientBinding | undefined {
-    const parent = this.#parent
-    return this.#bindings.get(name) ?? (parent === undefined ? undefined : parent.#find(name))
+  /** @internal The registration `name` here or in a parent context, if any. */
+  find(name: string): FastifyMooring | undefined {
+    return this.#registrations.get(name) ?? this.#parent?.find(name)
   }
 }

@@ -3,21 +3,20 @@ import type { MooringAccessor } from './accessor.js'
 
 export { MooringAccessor } from './accessor.js'
 export { mooring, mooring as default, type MooringFastifyOptions } from './plugin.js'
-export { DownstreamClosedError } from '@mooring/core'
+export { FastifyMooring } from './registration.js'
+export * from './core-exports.js'
 
 /**
- * Types for the default name. For another name, declare it the same way in your app:
+ * Types for the default name. A registration under another name is typed the same way in your app,
+ * and found with `app.mooring.get(name)` / `app.mooring.current(name)`:
  *
  *   declare module 'fastify' {
- *     interface FastifyInstance { users: MooringClient }
- *     interface FastifyRequest { users: MooringClient }
+ *     interface FastifyRequest { billing: MooringClient }
  *   }
  */
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The app client of the registration named `http` (the default). */
-    http: MooringClient
-    /** Finds registrations by name: `app.mooring.current(name?)` is the current request's client. */
+    /** Finds registrations by name: `app.mooring.current(name?)`, `app.mooring.get(name?)`. */
     mooring: MooringAccessor
   }
   interface FastifyRequest {

@@ -1,35 +1,41 @@
-import { type BindingOptions, ConfigError, createBinding } from '@mooring/core'
+import { ConfigError, Registration, type RegistrationOptions } from '@mooring/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { MooringAccessor } from './accessor.js'
+import { FastifyMooring } from './registration.js'
 import { addRequestHooks } from './request-hooks.js'
 
 /** Every core client option, plus `scope`, `name`, `pool`, `maxConcurrent`, `propagate`, `deadline`, `client`. */
-export type MooringFastifyOptions = BindingOptions
+export type MooringFastifyOptions = RegistrationOptions
 
 const ACCESSOR = 'mooring'
 
 async function mooringPlugin(app: FastifyInstance, options: MooringFastifyOptions): Promise<void> {
-  const name = options.name ?? 'http'
+  const name = options?.name ?? 'http'
+  const accessor = accessorOf(app)
+  // Checked before the registration, which creates the pool: a registration that fails leaves nothing open.
+  // `mooring` is the accessor's; a name Fastify or another plugin decorated would be shadowed or throw.
   if (
     typeof name === 'string' &&
-    (name === ACCESSOR || app.hasDecorator(name) || app.hasRequestDecorator(name))
+    (name === ACCESSOR ||
+      accessor.find(name) !== undefined ||
+      app.hasDecorator(name) ||
+      app.hasRequestDecorator(name))
   ) {
     throw new ConfigError('name', name, 'a name not yet taken on this Fastify instance or its requests')
   }
-  const binding = createBinding(options)
+  const registration = new Registration(options)
   try {
-    const accessor = accessorOf(app)
-    app.decorate(binding.name, binding.client)
-    if (binding.mode === 'app') app.decorateRequest(binding.name, { getter: () => binding.client })
-    else addRequestHooks(app, binding)
-    accessor.add(binding)
+    if (registration.mode === 'app') {
+      app.decorateRequest(registration.name, { getter: () => registration.client })
+    } else addRequestHooks(app, registration)
+    accessor.add(new FastifyMooring(registration))
   } catch (err) {
-    await binding.close()
+    await registration.close()
     throw err
   }
   // onClose hooks run after Fastify has closed the server and let in-flight requests finish.
-  app.addHook('onClose', () => binding.close())
+  app.addHook('onClose', () => registration.close())
 }
 
 /** This context's `app.mooring`, created on first use; a child context gets its own over its parent's. */
@@ -50,7 +56,8 @@ function accessorOf(app: FastifyInstance): MooringAccessor {
 }
 
 /**
- * `await app.register(mooring, { baseUrl, ... })`: `app.http` is the app client, `request.http` the
- * request's client, `app.mooring.current()` the current one from code that has no request.
+ * `await app.register(mooring, { baseUrl, ... })`: `request.http` is the request's client,
+ * `app.mooring.current()` the current one from code that has no request, `app.mooring.get()` the
+ * registration (its app `client`, `stats()`).
  */
 export const mooring = fp(mooringPlugin, { name: '@mooring/fastify', fastify: '5.x' })

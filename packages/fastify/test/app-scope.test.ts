@@ -14,7 +14,7 @@ describe("scope: 'app'", () => {
     app.get('/proxy/:i', async (request) => {
       const res = await request.http.get(`/item/${(request.params as { i: string }).i}`)
       const echoed = await res.json<{ url: string }>()
-      return { url: echoed.url, sameClient: request.http === app.http }
+      return { url: echoed.url, sameClient: request.http === app.mooring.get().client }
     })
     const base = await listen(app)
 
@@ -29,9 +29,9 @@ describe("scope: 'app'", () => {
     expect(upstream.requests).toHaveLength(200)
     expect(upstream.connections).toBeGreaterThan(0)
     expect(upstream.connections).toBeLessThanOrEqual(4)
-    expect(app.mooring.binding().stats().scopesOpened).toBe(0)
+    expect(app.mooring.get().stats().scopesOpened).toBe(0)
 
-    const client: MooringClient = app.http
+    const client: MooringClient = app.mooring.get().client
     await app.close()
     expect(client.closed).toBe(true)
     await upstream.waitForOpen(0)
@@ -55,7 +55,7 @@ describe("scope: 'app'", () => {
 
     expect(await pending).toEqual({ status: 200, text: 'late but whole' })
     await closing
-    expect(app.http.closed).toBe(true)
+    expect(app.mooring.get().client.closed).toBe(true)
     await upstream.waitForOpen(0)
   })
 

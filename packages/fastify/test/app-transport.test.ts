@@ -24,7 +24,7 @@ describe('in process, through appTransport', () => {
     const lookUp = async (id: string) => (await app.mooring.current().get(`/users/${id}`)).json()
     app.get('/users/:id', async (request) => ({
       user: await lookUp((request.params as { id: string }).id),
-      scoped: request.http !== app.http,
+      scoped: request.http !== app.mooring.get().client,
     }))
     const client = fixture.client({ baseUrl: 'http://in-process.test', transport: appTransport(app) })
 
@@ -37,9 +37,9 @@ describe('in process, through appTransport', () => {
     expect(upstream.calls.map((call) => call.headers['x-request-id'])).toEqual(
       [0, 1, 2, 3, 4].map((i) => `req-${i}`),
     )
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 5, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(5)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 5, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(5)
     expect(app.server.listening).toBe(false)
     expect(connect).not.toHaveBeenCalled()
   })
@@ -72,8 +72,8 @@ describe('in process, through appTransport', () => {
     expect(await pending).toBeInstanceOf(AbortError)
     await waitFor(() => failure !== undefined, 'the app’s call to be aborted')
     expect(failure).toBeInstanceOf(AbortError)
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
     expect(upstreamSignal?.aborted).toBe(true)
   })
 })

@@ -1,17 +1,13 @@
 import { ConfigError, type MooringClient } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
-import Fastify from 'fastify'
-import { describe, expect, it } from 'vitest'
+import Fastify, { type FastifyRequest } from 'fastify'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as fixture from '../../core/test/support/fixtures.js'
 import { getJson } from '../../core/test/support/http.js'
 import { fastify, listen } from './support/http.js'
 
-// How an app types a registration with a name of its own.
+// How an app types a registration with a name of its own (found with app.mooring.get(name)).
 declare module 'fastify' {
-  interface FastifyInstance {
-    users: MooringClient
-    billing: MooringClient
-  }
   interface FastifyRequest {
     users: MooringClient
     billing: MooringClient
@@ -36,8 +32,9 @@ describe('several registrations', () => {
       return {
         user: user.url,
         invoices: invoices.url,
-        usersScoped: app.mooring.current('users') === request.users && request.users !== app.users,
-        billingShared: request.billing === app.billing,
+        usersScoped:
+          app.mooring.current('users') === request.users && request.users !== app.mooring.get('users').client,
+        billingShared: request.billing === app.mooring.get('billing').client,
       }
     })
     const base = await listen(app)
@@ -56,8 +53,12 @@ describe('several registrations', () => {
     expect(billingApi.requests.map((r) => r.url)).toEqual(['/invoices/7'])
     expect(billingApi.requests[0].headers['x-request-id']).toBeUndefined()
     expect(app.mooring.names()).toEqual(['users', 'billing'])
+    // One way to find them: the accessor, not instance decorators beside it.
+    expect(app.hasDecorator('users') || app.hasDecorator('billing')).toBe(false)
+    expectTypeOf(app.mooring.get('users').name).toEqualTypeOf<'users'>()
+    expectTypeOf<FastifyRequest['users']>().toEqualTypeOf<MooringClient>()
 
-    const clients = [app.users, app.billing]
+    const clients = [app.mooring.get('users').client, app.mooring.get('billing').client]
     await app.close()
     expect(clients.every((client) => client.closed)).toBe(true)
     await Promise.all([usersApi.waitForOpen(0), billingApi.waitForOpen(0)])

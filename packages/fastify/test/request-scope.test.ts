@@ -16,7 +16,7 @@ describe("scope: 'request' over the shared pool", () => {
     app.get('/proxy/:i', async (request) => {
       seen.push(request.http)
       const res = await request.http.get(`/item/${(request.params as { i: string }).i}`)
-      return { url: (await res.json<{ url: string }>()).url, own: request.http !== app.http }
+      return { url: (await res.json<{ url: string }>()).url, own: request.http !== app.mooring.get().client }
     })
     const base = await listen(app)
 
@@ -32,11 +32,11 @@ describe("scope: 'request' over the shared pool", () => {
     expect(upstream.requests).toHaveLength(200)
     expect(upstream.connections).toBeGreaterThan(0)
     expect(upstream.connections).toBeLessThanOrEqual(4)
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 200, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(200)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 200, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(200)
     expect(seen.every((client) => client.closed)).toBe(true)
-    expect(app.http.closed).toBe(false)
+    expect(app.mooring.get().client.closed).toBe(false)
   })
 
   it('closes the scope when the handler throws, and aborts what it left in flight', async () => {
@@ -58,9 +58,9 @@ describe("scope: 'request' over the shared pool", () => {
     const results = await inBatches(10, 5, () => send(`${base}/fails`))
 
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(500))
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(10)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 10, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(10)
     for (const outcome of await Promise.all(outcomes)) expect(outcome).toBeInstanceOf(AbortError)
     // Each abandoned call's connection was cut (the pool may open a fresh idle one in its place).
     await waitFor(() => abandoned.every((req) => req.socket.destroyed), 'the abandoned connections to close')
@@ -86,8 +86,8 @@ describe("scope: 'request' over the shared pool", () => {
 
     expect((await send(`${base}/stuck`)).status).toBe(503)
 
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
     await waitFor(() => failure !== undefined, 'the handler to see its call aborted')
     expect(failure).toBeInstanceOf(AbortError)
     await waitFor(() => abandoned[0]?.socket.destroyed === true, 'the upstream connection to close')
@@ -125,8 +125,8 @@ describe("scope: 'request' over the shared pool", () => {
     await waitFor(() => failure !== undefined, 'the handler to see the failure')
     expect(failure).toBeInstanceOf(AbortError)
     expect((failure as AbortError).cause).toBeInstanceOf(DownstreamClosedError)
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
   })
 })
 
@@ -144,7 +144,7 @@ describe("pool: 'isolated'", () => {
       dispatchers.add(request.http.dispatcher)
       await (await request.http.get('/a')).text()
       await (await request.http.get('/b')).text()
-      return { isolated: request.http.dispatcher !== app.http.dispatcher }
+      return { isolated: request.http.dispatcher !== app.mooring.get().client.dispatcher }
     })
     const base = await listen(app)
 
@@ -155,11 +155,11 @@ describe("pool: 'isolated'", () => {
     expect(upstream.requests).toHaveLength(20)
     // One connection per request's pool (limit 1), reused for its second call.
     expect(upstream.connections).toBe(10)
-    const binding = app.mooring.binding()
-    await waitFor(() => binding.stats().scopesClosed === 10, 'every scope to be closed')
-    expect(binding.stats().scopesOpened).toBe(10)
+    const registration = app.mooring.get()
+    await waitFor(() => registration.stats().scopesClosed === 10, 'every scope to be closed')
+    expect(registration.stats().scopesOpened).toBe(10)
     // Closed pools, while the app (and its shared pool) is still up.
     await upstream.waitForOpen(0)
-    expect(app.http.closed).toBe(false)
+    expect(app.mooring.get().client.closed).toBe(false)
   })
 })

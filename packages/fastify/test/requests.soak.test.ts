@@ -25,10 +25,10 @@ it('Fastify, request scopes: tens of thousands of requests through a faulty upst
     app.post('/once', route('once'))
     app.get('/slow', route('slow'))
     await app.listen({ port: 0, host: '127.0.0.1' })
-    const binding = app.mooring.binding('http')
+    const registration = app.mooring.get('http')
     return {
       base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-      stats: () => binding.stats(),
+      stats: () => registration.stats(),
       close: () => app.close(),
     }
   })

@@ -1,5 +1,3 @@
 export { HonoMooring, mooring } from './mooring.js'
-export type { ClosingServer } from '@mooring/core'
 export type { MooringEnv, MooringOptions, MooringVariables } from './mooring.js'
-export { DownstreamClosedError } from '@mooring/core'
-export type { MooringClient } from '@mooring/core'
+export * from './core-exports.js'

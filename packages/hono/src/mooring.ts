@@ -1,4 +1,14 @@
-import { type BindingOptions, ClientBinding, type MooringClient, MooringError } from '@mooring/core'
+import {
+  type CloseOptions,
+  type ClosingServer,
+  ConfigError,
+  type MooringClient,
+  type PluginRegistration,
+  Registration,
+  RegistrationNames,
+  type RegistrationOptions,
+  type RegistrationStats,
+} from '@mooring/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { withRequestClient } from './request-client.js'
@@ -6,24 +16,33 @@ import { withRequestClient } from './request-client.js'
 /** The context variables one registration adds: `c.var.http`, or the configured name. */
 export type MooringVariables<Name extends string = 'http'> = { [K in Name]: MooringClient }
 
-/** The hono `Env` of an app or route using a registration: `new Hono<MooringEnv>()`. */
+/**
+ * The hono `Env` of an app or route using a registration: `new Hono<MooringEnv>()`, or for several,
+ * `new Hono<MooringEnv<'http' | 'billing'>>()`; chaining `.use(http.middleware)` types `c.var` too.
+ */
 export interface MooringEnv<Name extends string = 'http'> {
   Variables: MooringVariables<Name>
 }
 
-/** Every core client and binding option (core's `BindingOptions`); `name` is kept literal to type `c.var`. */
-export interface MooringOptions<Name extends string = 'http'> extends BindingOptions {
+/** Every core client and registration option; `name` is kept literal to type `c.var`. */
+export interface MooringOptions<Name extends string = 'http'> extends RegistrationOptions {
   /** The context variable handlers read (`c.var.http`). Default `http`. */
   name?: Name
 }
 
+/** The names of this process's open hono registrations: hono never shows a middleware its app. */
+const HONO_NAMES = new RegistrationNames('mooring() registration of @mooring/hono')
+
 /**
- * One registration of Mooring in a hono app: core's ClientBinding (the app client, `current()`,
- * `stats()`, `close()`, `closeWith(server)`) plus the hono glue. Mount `middleware`, read the
- * client from `c.var[name]` (or `current()` where there is no `c`).
+ * One registration of Mooring in a hono app. Mount `middleware`, read the client from
+ * `c.var[name]` (or `current()` where there is no `c`); `closeWith(server)` closes it with the server.
  */
-export class HonoMooring<Name extends string = 'http'> extends ClientBinding {
-  declare readonly name: Name
+export class HonoMooring<Name extends string = 'http'> implements PluginRegistration<Name> {
+  readonly #registration: Registration
+  readonly name: Name
+  readonly mode: 'app' | 'request'
+  /** The app client: one pool for the app's lifetime. */
+  readonly client: MooringClient
   /**
    * Sets `c.var[name]` and runs the rest of the chain with it as `current()`. In request scope the
    * client is the request's own, aborted if the downstream client goes away and closed once the
@@ -32,35 +51,52 @@ export class HonoMooring<Name extends string = 'http'> extends ClientBinding {
   readonly middleware: MiddlewareHandler<MooringEnv<Name>>
 
   constructor(options: MooringOptions<Name> = {}) {
-    super(options)
+    const registration = new Registration(options, { names: HONO_NAMES })
+    this.#registration = registration
+    const name = registration.name as Name
+    this.name = name
+    this.mode = registration.mode
+    this.client = registration.client
     const attach = (c: Context, client: MooringClient): void => {
-      c.set(this.name, client)
+      c.set(name, client)
     }
     this.middleware = createMiddleware<MooringEnv<Name>>(async (c, next) => {
-      const existing = c.get(this.name)
+      const existing = c.get(name)
       if (existing !== undefined) {
         // Mounted twice on one route: the request keeps the client this registration gave it.
-        if (existing !== this.current()) {
-          throw new MooringError(
-            'MOORING_NAME_TAKEN',
-            `c.var.${this.name} is already set: give each mooring() registration its own name`,
+        if (existing !== registration.current()) {
+          throw new ConfigError(
+            'name',
+            name,
+            `a name no other middleware sets on c.var (c.var.${name} was set)`,
           )
         }
         await next()
         return
       }
-      if (this.mode === 'request') {
-        await withRequestClient(c, next, this, (client) => attach(c, client))
+      if (registration.mode === 'request') {
+        await withRequestClient(c, next, registration, (client) => attach(c, client))
         return
       }
-      attach(c, this.client)
+      attach(c, registration.client)
       await next()
     })
   }
 
-  /** The registration itself: kept so code written against `http.binding` goes on working. */
-  get binding(): ClientBinding {
-    return this
+  current(): MooringClient {
+    return this.#registration.current()
+  }
+
+  stats(): RegistrationStats {
+    return this.#registration.stats()
+  }
+
+  close(options?: CloseOptions): Promise<void> {
+    return this.#registration.close(options)
+  }
+
+  closeWith<S extends ClosingServer>(server: S): S {
+    return this.#registration.closeWith(server)
   }
 }
 

@@ -3,7 +3,7 @@ import type { NodeIncoming, NodeOutgoing } from '@mooring/core'
 /**
  * The node:http request and response behind a request served by @hono/node-server, which passes
  * them as `c.env.incoming` / `c.env.outgoing` (its `HttpBindings`); undefined on other runtimes.
- * Following the response's `close` (core's `binding.openExchange`), rather than `c.req.raw.signal`
+ * Following the response's `close` (core's `Registration.openExchange`), rather than `c.req.raw.signal`
  * and `c.res.body`, keeps node-server's fast path: reading either materialises its lazy
  * Request/Response, which costs about a third of the throughput of a small JSON route.
  */

@@ -1,22 +1,22 @@
-import type { ClientBinding, MooringClient } from '@mooring/core'
+import type { Registration, MooringClient } from '@mooring/core'
 import type { Context, Next } from 'hono'
 import { nodeExchangeOf } from './node-exchange.js'
 import { releaseAtEnd } from './release-at-end.js'
 
 /**
  * Runs the rest of the chain with a client of its own for this request, set by `attach` and
- * current for `binding.current()`, and closes it once the response is done, however it ended.
+ * current for `registration.current()`, and closes it once the response is done, however it ended.
  */
 export function withRequestClient(
   c: Context,
   next: Next,
-  binding: ClientBinding,
+  registration: Registration,
   attach: (client: MooringClient) => void,
 ): Promise<void> {
   const exchange = nodeExchangeOf(c.env)
   return exchange === undefined
-    ? fetched(c, next, binding, attach)
-    : served(next, binding, attach, binding.openExchange(exchange.incoming, exchange.outgoing))
+    ? fetched(c, next, registration, attach)
+    : served(next, registration, attach, registration.openExchange(exchange.incoming, exchange.outgoing))
 }
 
 /**
@@ -26,15 +26,15 @@ export function withRequestClient(
  */
 async function served(
   next: Next,
-  binding: ClientBinding,
+  registration: Registration,
   attach: (client: MooringClient) => void,
   client: MooringClient,
 ): Promise<void> {
   attach(client)
   try {
-    await binding.run(client, next)
+    await registration.run(client, next)
   } catch (err) {
-    binding.release(client).catch(warnReleaseFailed)
+    registration.release(client).catch(warnReleaseFailed)
     throw err
   }
 }
@@ -46,15 +46,15 @@ async function served(
 async function fetched(
   c: Context,
   next: Next,
-  binding: ClientBinding,
+  registration: Registration,
   attach: (client: MooringClient) => void,
 ): Promise<void> {
   const { headers, signal } = c.req.raw
-  const client = binding.open({ headers, signal })
-  const release = releaser(binding, client, signal, ON_WORKERS ? waitUntilOf(c) : undefined)
+  const client = registration.open({ headers, signal })
+  const release = releaser(registration, client, signal, ON_WORKERS ? waitUntilOf(c) : undefined)
   attach(client)
   try {
-    await binding.run(client, next)
+    await registration.run(client, next)
     const body = c.res.body
     // A body someone else is already reading cannot be followed: its end is theirs to see.
     if (body !== null && !body.locked && !signal.aborted) {
@@ -70,7 +70,7 @@ async function fetched(
 }
 
 function releaser(
-  binding: ClientBinding,
+  registration: Registration,
   client: MooringClient,
   signal: AbortSignal,
   waitUntil: ((promise: Promise<unknown>) => void) | undefined,
@@ -78,7 +78,7 @@ function releaser(
   const release = (): void => {
     signal.removeEventListener('abort', release)
     // Teardown runs outside the request's promise chain: a failure is reported, never thrown.
-    const closing = binding.release(client).catch(warnReleaseFailed)
+    const closing = registration.release(client).catch(warnReleaseFailed)
     // A Worker's request ends with its response: what it still has to do must be handed over.
     waitUntil?.(closing)
   }

@@ -1,4 +1,4 @@
-import { AbortError, type MooringClient } from '@mooring/core'
+import { AbortError, ConfigError, type MooringClient } from '@mooring/core'
 import { DownstreamClosedError } from '@mooring/hono'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -229,7 +229,11 @@ describe('mounting', () => {
       .get('/', (c) => c.text('unreachable'))
     expect((await app.request('/')).status).toBe(500)
     expect(errors).toHaveLength(1)
-    expect(errors[0]).toMatchObject({ code: 'MOORING_NAME_TAKEN' })
+    expect(errors[0]).toBeInstanceOf(ConfigError)
+    expect(errors[0]).toMatchObject({
+      option: 'name',
+      message: expect.stringContaining('c.var.http was set'),
+    })
     expect(http.stats().scopesOpened).toBe(0)
     await http.close()
   })

@@ -33,7 +33,7 @@ it('Hono on @hono/node-server, request scopes: tens of thousands of requests thr
       if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
       return {
         base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        stats: () => http.binding.stats(),
+        stats: () => http.stats(),
         async close() {
           await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
           await http.close()

@@ -1,9 +1,10 @@
 import { Inject } from '@nestjs/common'
-import { getBindingToken, getClientToken, getRequestClientToken } from './tokens.js'
+import { getClientToken, getRegistrationToken, getRequestClientToken } from './tokens.js'
 
 /**
- * Injects the registration's client. In request scope it is a stand-in that sends through the current
- * request's client (the app client outside a request), so a singleton can hold it and stay a singleton.
+ * Injects the registration's client. In request scope it is a `ContextualClient` that sends through
+ * the current request's client (the app client outside a request), so a singleton can hold it and
+ * stay a singleton.
  */
 export const InjectClient = (name?: string): PropertyDecorator & ParameterDecorator =>
   Inject(getClientToken(name))
@@ -12,6 +13,6 @@ export const InjectClient = (name?: string): PropertyDecorator & ParameterDecora
 export const InjectRequestClient = (name?: string): PropertyDecorator & ParameterDecorator =>
   Inject(getRequestClientToken(name))
 
-/** Injects the registration's `ClientBinding`: its app client, `current()` and `stats()`. */
-export const InjectBinding = (name?: string): PropertyDecorator & ParameterDecorator =>
-  Inject(getBindingToken(name))
+/** Injects the registration (`NestMooring`): its app `client`, `current()` and `stats()`. */
+export const InjectRegistration = (name?: string): PropertyDecorator & ParameterDecorator =>
+  Inject(getRegistrationToken(name))

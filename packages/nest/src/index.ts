@@ -5,6 +5,8 @@ export type {
   MooringModuleOptions,
   MooringModuleRootOptions,
 } from './mooring.module-definition.js'
-export { InjectBinding, InjectClient, InjectRequestClient } from './decorators.js'
-export { DEFAULT_CLIENT_NAME, getBindingToken, getClientToken, getRequestClientToken } from './tokens.js'
-export { DownstreamClosedError } from '@mooring/core'
+export { ContextualClient } from './contextual-client.js'
+export { InjectClient, InjectRegistration, InjectRequestClient } from './decorators.js'
+export { NestMooring } from './registration.js'
+export { DEFAULT_CLIENT_NAME, getClientToken, getRegistrationToken, getRequestClientToken } from './tokens.js'
+export * from './core-exports.js'

@@ -1,15 +1,16 @@
-import { type BindingOptions, type ClientBinding, ConfigError, createBinding } from '@mooring/core'
+import { ConfigError, Registration, RegistrationNames, type RegistrationOptions } from '@mooring/core'
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider, Scope } from '@nestjs/common'
-import { REQUEST } from '@nestjs/core'
-import { contextualClient } from './contextual-client.js'
+import { ModulesContainer, REQUEST } from '@nestjs/core'
+import { ContextualClient } from './contextual-client.js'
+import { NestMooring } from './registration.js'
 import { RequestClients } from './request-clients.js'
-import { DEFAULT_CLIENT_NAME, getBindingToken, getClientToken, getRequestClientToken } from './tokens.js'
+import { DEFAULT_CLIENT_NAME, getClientToken, getRegistrationToken, getRequestClientToken } from './tokens.js'
 
 /**
- * Every option of a core binding but `name`, which is the registration's name here: it makes the
+ * Every option of a core registration but `name`, which is the registration's name here: it makes the
  * injection tokens, so it must be known when the module is declared, before an async factory runs.
  */
-export type MooringModuleOptions = Omit<BindingOptions, 'name'>
+export type MooringModuleOptions = Omit<RegistrationOptions, 'name'>
 
 export interface MooringModuleExtras {
   /** The registration's name: `@InjectClient(name)`. Default `http`. */
@@ -20,6 +21,23 @@ export interface MooringModuleExtras {
 
 /** The registration's own objects, private to its module instance (one per `forRoot`). */
 export const REQUEST_CLIENTS = Symbol('MooringRequestClients')
+/** Core's registration, private to its module instance: users get `NestMooring`. */
+const REGISTRATION = Symbol('MooringRegistration')
+
+/**
+ * The names taken in each Nest app (keyed by its modules container): two registrations of one name
+ * would provide the same tokens, and Nest would quietly inject one of them.
+ */
+const namesByApp = new WeakMap<object, RegistrationNames>()
+
+function namesOf(container: object): RegistrationNames {
+  let names = namesByApp.get(container)
+  if (names === undefined) {
+    names = new RegistrationNames('MooringModule registration in this Nest app')
+    namesByApp.set(container, names)
+  }
+  return names
+}
 
 export const {
   ConfigurableModuleClass,
@@ -36,13 +54,13 @@ export type MooringModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE
 
 function withClientProviders(definition: DynamicModule, extras: MooringModuleExtras): DynamicModule {
   const name = extras.name ?? DEFAULT_CLIENT_NAME
-  const bindingToken = getBindingToken(name)
+  const registrationToken = getRegistrationToken(name)
   const providers: Provider[] = [
     {
-      provide: bindingToken,
-      inject: [MOORING_MODULE_OPTIONS],
-      useFactory: (options: MooringModuleOptions) => {
-        const given = (options as BindingOptions).name
+      provide: REGISTRATION,
+      inject: [MOORING_MODULE_OPTIONS, ModulesContainer],
+      useFactory: (options: MooringModuleOptions, modules: ModulesContainer) => {
+        const given = (options as RegistrationOptions).name
         if (given !== undefined && given !== name) {
           throw new ConfigError(
             'name',
@@ -50,19 +68,24 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
             `no value from the factory (pass name: '${given}' to forRootAsync)`,
           )
         }
-        return createBinding({ ...options, name })
+        return new Registration({ ...options, name }, { names: namesOf(modules) })
       },
     },
     {
+      provide: registrationToken,
+      inject: [REGISTRATION],
+      useFactory: (registration: Registration) => new NestMooring(registration),
+    },
+    {
       provide: REQUEST_CLIENTS,
-      inject: [bindingToken],
-      useFactory: (binding: ClientBinding) => new RequestClients(binding),
+      inject: [REGISTRATION],
+      useFactory: (registration: Registration) => new RequestClients(registration),
     },
     {
       provide: getClientToken(name),
-      inject: [bindingToken],
-      useFactory: (binding: ClientBinding) =>
-        binding.mode === 'app' ? binding.client : contextualClient(binding),
+      inject: [REGISTRATION],
+      useFactory: (registration: Registration) =>
+        registration.mode === 'app' ? registration.client : new ContextualClient(registration),
     },
     {
       provide: getRequestClientToken(name),
@@ -75,6 +98,11 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
     ...definition,
     global: extras.isGlobal ?? false,
     providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), bindingToken, getClientToken(name), getRequestClientToken(name)],
+    exports: [
+      ...(definition.exports ?? []),
+      registrationToken,
+      getClientToken(name),
+      getRequestClientToken(name),
+    ],
   }
 }

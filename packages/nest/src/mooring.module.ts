@@ -27,6 +27,6 @@ export class MooringModule extends ConfigurableModuleClass implements NestModule
 
   /** Nest calls it after the HTTP server has closed, so requests in flight have drained by then. */
   async onApplicationShutdown(): Promise<void> {
-    await this.#clients.binding.close()
+    await this.#clients.registration.close()
   }
 }

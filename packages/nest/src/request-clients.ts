@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ClientBinding, MooringClient } from '@mooring/core'
+import type { Registration, MooringClient } from '@mooring/core'
 
 /**
  * Node's side of one registration: a middleware that gives each inbound request its client and
@@ -10,24 +10,24 @@ import type { ClientBinding, MooringClient } from '@mooring/core'
  * thrown handler and a client that went away alike.
  */
 export class RequestClients {
-  readonly binding: ClientBinding
+  readonly registration: Registration
   // Keyed by Node's request, so the client goes with it and a lookup from Fastify's wrapper finds it.
   readonly #byRequest = new WeakMap<object, MooringClient>()
 
-  constructor(binding: ClientBinding) {
-    this.binding = binding
+  constructor(registration: Registration) {
+    this.registration = registration
   }
 
   readonly middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
-    const binding = this.binding
-    if (binding.mode === 'app') {
+    const registration = this.registration
+    if (registration.mode === 'app') {
       next()
       return
     }
     // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
-    const client = binding.openExchange(req, res)
+    const client = registration.openExchange(req, res)
     this.#byRequest.set(req, client)
-    binding.run(client, next)
+    registration.run(client, next)
   }
 
   /** The client the middleware gave this request (Express's, Fastify's or Node's); else the current one. */
@@ -37,6 +37,6 @@ export class RequestClients {
       const client = this.#byRequest.get(raw !== null && typeof raw === 'object' ? raw : request)
       if (client !== undefined) return client
     }
-    return this.binding.current()
+    return this.registration.current()
   }
 }

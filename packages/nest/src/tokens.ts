@@ -11,7 +11,7 @@ export function getRequestClientToken(name: string = DEFAULT_CLIENT_NAME): strin
   return `MooringRequestClient:${name}`
 }
 
-/** Token of the registration's `ClientBinding` (stats, `current()`, the app client). */
-export function getBindingToken(name: string = DEFAULT_CLIENT_NAME): string {
-  return `MooringBinding:${name}`
+/** Token of the registration (`NestMooring`: its app `client`, `current()`, `stats()`). */
+export function getRegistrationToken(name: string = DEFAULT_CLIENT_NAME): string {
+  return `MooringRegistration:${name}`
 }

@@ -1,6 +1,5 @@
-import { type ClientBinding } from '@mooring/core'
 import { appTransport } from '@mooring/core/testing'
-import { getBindingToken, MooringModule } from '@mooring/nest'
+import { getRegistrationToken, MooringModule, type NestMooring } from '@mooring/nest'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../core/test/support/async.js'
 import * as fixture from '../../core/test/support/fixtures.js'
@@ -11,8 +10,8 @@ import { upstreamRoutes } from './support/upstream-routes.js'
 describe.each(PLATFORMS)('an in-process call through appTransport on %s', (platform) => {
   it('serves the request with no inbound socket, in its own request scope', async () => {
     const upstream = await fixture.upstream(upstreamRoutes({ abandoned: [] }))
-    const registration = MooringModule.forRoot({ baseUrl: upstream.url, propagate: ['x-request-id'] })
-    const { app } = await createApp(appModule([registration]), platform)
+    const module = MooringModule.forRoot({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const { app } = await createApp(appModule([module]), platform)
     await app.init()
     // Express's app is a (req, res) listener, Fastify's instance has inject(): appTransport takes either.
     const caller = fixture.client({
@@ -27,8 +26,8 @@ describe.each(PLATFORMS)('an in-process call through appTransport on %s', (platf
     expect(echo.headers['x-request-id']).toBe('in-process-1')
     expect(app.getHttpServer().listening).toBe(false)
 
-    const binding = app.get<ClientBinding>(getBindingToken())
-    await waitFor(() => binding.stats().scopesClosed === 1, 'the scope to be closed')
-    expect(binding.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
+    const registration = app.get<NestMooring>(getRegistrationToken())
+    await waitFor(() => registration.stats().scopesClosed === 1, 'the scope to be closed')
+    expect(registration.stats()).toMatchObject({ scopesOpened: 1, scopesClosed: 1 })
   })
 })

@@ -1,4 +1,5 @@
-import { type ClientBinding, MooringClient } from '@mooring/core'
+import type { NestMooring } from '@mooring/nest'
+import { MooringClient } from '@mooring/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { inBatches, waitFor } from '../../core/test/support/async.js'
 import { fetchJson } from '../../core/test/support/http.js'
@@ -12,13 +13,13 @@ const DEADLINE_MS = 300
 describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (platform) => {
   let upstream: Upstream
   let running: Started
-  let binding: ClientBinding
+  let registration: NestMooring
   let log: UpstreamLog
 
   beforeEach(async () => {
     running = await startWithUpstream(platform, { propagate: ['x-request-id'], deadline: DEADLINE_MS })
     upstream = running.upstream
-    binding = running.binding
+    registration = running.registration
     log = running.log
   })
 
@@ -33,11 +34,11 @@ describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (pl
   it('gives the same service the app client outside a request', async () => {
     const service = running.app.get(EchoService)
     expect(service.http).toBeInstanceOf(MooringClient)
-    expect(binding.current()).toBe(binding.client)
+    expect(registration.current()).toBe(registration.client)
     const echo = await service.echo('/outside')
     expect(echo.url).toBe('/outside')
     expect(echo.headers['x-request-id']).toBeUndefined()
-    expect(binding.stats().scopesOpened).toBe(0)
+    expect(registration.stats().scopesOpened).toBe(0)
   })
 
   it('fails a slow call with TimeoutError (phase total) once the inbound deadline is spent', async () => {

@@ -1,5 +1,11 @@
-import { type ClientBinding, ConfigError, type MooringClient } from '@mooring/core'
-import { getBindingToken, InjectClient, MooringModule, type MooringModuleOptions } from '@mooring/nest'
+import { ConfigError, type MooringClient } from '@mooring/core'
+import {
+  getRegistrationToken,
+  InjectClient,
+  MooringModule,
+  type MooringModuleOptions,
+  type NestMooring,
+} from '@mooring/nest'
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
 import { describe, expect, it } from 'vitest'
@@ -69,13 +75,13 @@ describe.each(PLATFORMS)('registrations on %s', (platform) => {
     expect(users.requests.map((r) => r.url)).toEqual(['/users/1'])
     expect(orders.requests.map((r) => r.url)).toEqual(['/orders/1'])
 
-    const usersBinding = running.app.get<ClientBinding>(getBindingToken('users'))
-    const ordersBinding = running.app.get<ClientBinding>(getBindingToken('orders'))
-    expect(usersBinding).not.toBe(ordersBinding)
-    expect([usersBinding.mode, ordersBinding.mode]).toEqual(['request', 'app'])
+    const usersRegistration = running.app.get<NestMooring>(getRegistrationToken('users'))
+    const ordersRegistration = running.app.get<NestMooring>(getRegistrationToken('orders'))
+    expect(usersRegistration).not.toBe(ordersRegistration)
+    expect([usersRegistration.mode, ordersRegistration.mode]).toEqual(['request', 'app'])
     await running.close()
-    expect(usersBinding.client.closed).toBe(true)
-    expect(ordersBinding.client.closed).toBe(true)
+    expect(usersRegistration.client.closed).toBe(true)
+    expect(ordersRegistration.client.closed).toBe(true)
     await users.waitForOpen(0)
     await orders.waitForOpen(0)
   })

@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import type { AddressInfo } from 'node:net'
-import type { ClientBinding, MooringClient } from '@mooring/core'
-import { getBindingToken, InjectClient, MooringModule } from '@mooring/nest'
+import type { MooringClient } from '@mooring/core'
+import { getRegistrationToken, InjectClient, MooringModule, type NestMooring } from '@mooring/nest'
 import { Body, Controller, Get, Headers, Module, Post, Res } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
@@ -59,10 +59,10 @@ it('NestJS on Fastify, request scopes: tens of thousands of requests through a f
         abortOnError: false,
       })
       await app.listen(0, '127.0.0.1')
-      const binding = app.get<ClientBinding>(getBindingToken())
+      const registration = app.get<NestMooring>(getRegistrationToken())
       return {
         base: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`,
-        stats: () => binding.stats(),
+        stats: () => registration.stats(),
         close: () => app.close(),
       }
     },

@@ -1,7 +1,7 @@
 import type { MooringClient } from '@mooring/core'
 import { Injectable, Module } from '@nestjs/common'
 import { describe, expectTypeOf, it } from 'vitest'
-import { InjectBinding, InjectClient, InjectRequestClient, MooringModule } from '../src/index.js'
+import { InjectRegistration, InjectClient, InjectRequestClient, MooringModule } from '../src/index.js'
 
 describe('@mooring/nest types', () => {
   it('decorators decorate constructor parameters and properties', () => {
@@ -11,7 +11,7 @@ describe('@mooring/nest types', () => {
       constructor(
         @InjectClient() readonly tmdb: MooringClient,
         @InjectRequestClient('tmdb') readonly perRequest: MooringClient,
-        @InjectBinding() readonly binding: unknown,
+        @InjectRegistration() readonly binding: unknown,
       ) {}
     }
     expectTypeOf(InjectClient).parameters.toEqualTypeOf<[name?: string]>()

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  createBinding,
+  createRegistration,
   createClient,
   type MooringClient,
   MooringError,
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveTarget, toBase } from '../../src/target.js'
 import { startUpstream, type Upstream } from '../support/upstream.js'
 import {
-  bindingOptions,
+  registrationOptions,
   clientOptions,
   headerName,
   hostilePath,
@@ -76,20 +76,20 @@ describe('option validation throws ConfigError and nothing else', () => {
     }
   })
 
-  it('createBinding, and a binding that was created opens a request client without a late ConfigError', async () => {
+  it('createRegistration, and a registration that was created opens a request client without a late ConfigError', async () => {
     await fc.assert(
-      fc.asyncProperty(bindingOptions, async (options) => {
-        let binding: ReturnType<typeof createBinding>
+      fc.asyncProperty(registrationOptions, async (options) => {
+        let registration: ReturnType<typeof createRegistration>
         try {
-          binding = createBinding(options)
+          registration = createRegistration(options)
         } catch (err) {
           expectConfigError(err)
           return
         }
         try {
-          binding.release(binding.open({ headers: {} }))
+          registration.release(registration.open({ headers: {} }))
         } finally {
-          await binding.close({ drainTimeout: 0 })
+          await registration.close({ drainTimeout: 0 })
         }
       }),
       { numRuns: 300 },

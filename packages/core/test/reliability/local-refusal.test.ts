@@ -1,7 +1,7 @@
 import {
   CircuitOpenError,
   ConfigError,
-  createBinding,
+  createRegistration,
   createClient,
   type MooringClient,
   RequestRejectedError,
@@ -70,9 +70,9 @@ describe('a local refusal', () => {
     expect(() => createClient({ headers: { 'transfer-encoding': 'chunked' } })).toThrow(ConfigError)
     const c = client({ baseUrl: 'http://127.0.0.1:1' })
     expect(() => c.scope({ headers: { upgrade: 'h2c' } })).toThrow(ConfigError)
-    expect(() => createBinding({ client: c, propagate: ['x-request-id', 'Connection'] } as never)).toThrow(
-      /propagate: expected header names a request may send \(not connection\)/,
-    )
+    expect(() =>
+      createRegistration({ client: c, propagate: ['x-request-id', 'Connection'] } as never),
+    ).toThrow(/propagate: expected header names a request may send \(not connection\)/)
   })
 
   it('what undici still refuses at dispatch maps to RequestRejectedError, never counted against the origin', async () => {

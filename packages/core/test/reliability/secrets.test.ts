@@ -6,7 +6,7 @@ import {
   ClientClosedError,
   ConfigError,
   ConnectionError,
-  createBinding,
+  createRegistration,
   createClient,
   HttpStatusError,
   type MooringClient,
@@ -143,7 +143,7 @@ describe('no secret in any error, hook or diagnostics payload', () => {
       () => createClient({ bearer: AUTHORIZATION } as never),
       () => createClient({ credentials: URL_PASSWORD } as never),
       () => createClient({ apiKey: API_KEY } as never),
-      () => createBinding({ headers: { cookie: `${COOKIE}\n` } }),
+      () => createRegistration({ headers: { cookie: `${COOKIE}\n` } }),
       () =>
         createClient({ baseUrl: 'http://127.0.0.1:1' }).scope({
           headers: { authorization: `${AUTHORIZATION}\n` },

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls'
 import {
   ConfigError,
   ConnectionError,
-  createBinding,
+  createRegistration,
   createClient,
   type MooringClient,
   type TlsOptions,
@@ -163,8 +163,8 @@ describe('verification cannot be turned off by accident', () => {
     const attempts: Array<[string, () => unknown]> = [
       ['tls.rejectUnauthorized', () => createClient({ tls: off })],
       ['tls.rejectUnauthorized', () => createClient({ tls: { ca, ...off } })],
-      ['requestTls.rejectUnauthorized', () => createBinding({ pool: 'isolated', requestTls: off })],
-      ['tls.rejectUnauthorized', () => createBinding({ tls: off })],
+      ['requestTls.rejectUnauthorized', () => createRegistration({ pool: 'isolated', requestTls: off })],
+      ['tls.rejectUnauthorized', () => createRegistration({ tls: off })],
       [
         'tls.dangerouslyDisableVerification',
         () => createClient({ tls: { dangerouslyDisableVerification: 'yes' as never } }),

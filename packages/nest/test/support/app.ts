@@ -1,6 +1,10 @@
 import 'reflect-metadata'
-import type { ClientBinding } from '@mooring/core'
-import { getBindingToken, MooringModule, type MooringModuleRootOptions } from '@mooring/nest'
+import {
+  getRegistrationToken,
+  MooringModule,
+  type MooringModuleRootOptions,
+  type NestMooring,
+} from '@mooring/nest'
 import type { INestApplication } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
@@ -44,8 +48,8 @@ export interface Started extends RunningApp {
   /** The upstream every Nest test talks to (see `upstreamRoutes`). */
   upstream: Upstream
   log: UpstreamLog
-  /** The registration's binding. */
-  binding: ClientBinding
+  /** The registration's registration. */
+  registration: NestMooring
 }
 
 /**
@@ -62,5 +66,5 @@ export async function startWithUpstream(
   const upstream = await startUpstream(upstreamRoutes(log, slowMs))
   const registration = MooringModule.forRoot({ ...options, baseUrl: upstream.url })
   const running = await startApp(appModule([registration], controllers), platform)
-  return { ...running, upstream, log, binding: running.app.get<ClientBinding>(getBindingToken()) }
+  return { ...running, upstream, log, registration: running.app.get<NestMooring>(getRegistrationToken()) }
 }

@@ -1,5 +1,5 @@
-import type { ClientBinding, MooringClient, MooringError, TimeoutError } from '@mooring/core'
-import { InjectBinding, InjectClient, InjectRequestClient } from '@mooring/nest'
+import type { MooringClient, MooringError, TimeoutError } from '@mooring/core'
+import { InjectRegistration, InjectClient, InjectRequestClient, type NestMooring } from '@mooring/nest'
 import {
   type CallHandler,
   Controller,
@@ -89,7 +89,7 @@ export class CallController {
 export class RequestScopedController {
   constructor(
     @InjectRequestClient() private readonly client: MooringClient,
-    @InjectBinding() private readonly binding: ClientBinding,
+    @InjectRegistration() private readonly registration: NestMooring,
   ) {}
 
   @Get()
@@ -98,8 +98,8 @@ export class RequestScopedController {
     const echo = await res.json<Echo>()
     return {
       ...echo,
-      isCurrent: this.client === this.binding.current(),
-      isAppClient: this.client === this.binding.client,
+      isCurrent: this.client === this.registration.current(),
+      isAppClient: this.client === this.registration.client,
     }
   }
 }

@@ -199,8 +199,8 @@ export const requestOptions: fc.Arbitrary<Record<string, unknown>> = optionsOf(
   },
 )
 
-/** Binding options on top of client options. */
-export const bindingOptions: fc.Arbitrary<Record<string, unknown>> = optionsOf(
+/** Registration options on top of client options. */
+export const registrationOptions: fc.Arbitrary<Record<string, unknown>> = optionsOf(
   { baseUrl: 'http://127.0.0.1:1', pool: 'isolated' },
   {
     baseUrl: urlish,

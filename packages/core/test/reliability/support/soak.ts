@@ -3,8 +3,8 @@ import type { Socket } from 'node:net'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import {
-  type BindingOptions,
-  type BindingStats,
+  type RegistrationOptions,
+  type RegistrationStats,
   ConnectionError,
   type MooringClient,
   MooringError,
@@ -274,7 +274,7 @@ export async function answerRoute(
 /** An app under soak, listening on 127.0.0.1, with its Mooring registration. */
 export interface SoakTarget {
   base: string
-  stats(): BindingStats
+  stats(): RegistrationStats
   /** Shuts the app down: server and registration. */
   close(): Promise<void>
 }
@@ -303,7 +303,7 @@ export const SOAK_DEFAULTS: SoakSettings = {
 }
 
 /** The registration every soaked app makes (the framework adds `scope: 'request'`, its default). */
-export function soakBindingOptions(upstreamUrl: string): BindingOptions {
+export function soakRegistrationOptions(upstreamUrl: string): RegistrationOptions {
   return {
     baseUrl: upstreamUrl,
     propagate: ['x-request-id'],
@@ -319,12 +319,12 @@ export function soakBindingOptions(upstreamUrl: string): BindingOptions {
  */
 export async function soak(
   name: string,
-  start: (options: BindingOptions) => Promise<SoakTarget>,
+  start: (options: RegistrationOptions) => Promise<SoakTarget>,
   settings: SoakSettings = SOAK_DEFAULTS,
 ): Promise<Record<string, unknown>> {
   const handlesBefore = countHandles()
   const faulty = await startFaultyUpstream(settings.seed, { reset: 0.02, stale: 0.02, unavailable: 0.03 })
-  const app = await start(soakBindingOptions(faulty.url))
+  const app = await start(soakRegistrationOptions(faulty.url))
   const agent = new Agent({ keepAlive: true, maxSockets: settings.concurrency })
 
   const plan = planFor(seededRandom(settings.seed + 1))

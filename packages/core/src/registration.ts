@@ -1,12 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import {
-  type CloseOptions,
-  createClient,
-  MooringClient,
-  type ScopeMaker,
-  type ScopeOptions,
-} from './client.js'
+import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
 import { ConfigError, DownstreamClosedError } from './errors.js'
+import type { RegistrationNames } from './names.js'
+import type { ScopeFactory } from './scope-factory.js'
 import type { HeaderRecord } from './headers.js'
 import { isTransportOwned } from './refused-headers.js'
 import {
@@ -24,7 +20,7 @@ import { expectMs, expectObject, expectPositiveInt } from './validate.js'
  * What a framework registration takes: every client option, plus how handlers get their client.
  * Shared by all four plugins, so each is glue over this and nothing more.
  */
-export interface BindingOptions extends ClientOptions {
+export interface RegistrationOptions extends ClientOptions {
   /**
    * `'request'` (default): each inbound request gets a scope of the app client, closed at teardown.
    * `'app'`: handlers get the app client itself.
@@ -44,10 +40,16 @@ export interface BindingOptions extends ClientOptions {
   propagate?: readonly string[]
   /** Milliseconds an inbound request has; its calls get what is left of it. */
   deadline?: number
-  /** Use this client as the app client instead of creating one; the binding will not close it. */
+  /** Use this client as the app client instead of creating one; the registration will not close it. */
   client?: MooringClient
   /** At shutdown, how long calls in flight may finish before they are aborted. Default 5000 ms. */
   drainTimeout?: number
+}
+
+/** What a plugin gives its registrations beyond the user's options. */
+export interface RegistrationSeam {
+  /** The plugin's names taken in this process: a second open registration of one name is refused. */
+  names?: RegistrationNames
 }
 
 /** What `openExchange` needs of node:http's IncomingMessage (typed structurally). */
@@ -77,9 +79,31 @@ export interface InboundRequest {
   startedAt?: number
 }
 
-export interface BindingStats extends ClientStats {
+export interface RegistrationStats extends ClientStats {
+  /** Request scopes opened (0 in app scope). */
   scopesOpened: number
+  /** Of those, the ones closed: released at their request's end, or closed by the app. */
   scopesClosed: number
+}
+
+/**
+ * What every plugin shows of a registration, the same in Express, Fastify, Hono and Nest (each adds
+ * only its framework's way in: a `middleware`, a decorator, an injection token).
+ */
+export interface PluginRegistration<Name extends string = string> {
+  /** The property or token handlers read the client under (`req.http`, `c.var.http`). */
+  readonly name: Name
+  /** `'request'`: each inbound request gets a scope; `'app'`: handlers share the app client. */
+  readonly mode: 'app' | 'request'
+  /** The app client: one pool for the app's lifetime. */
+  readonly client: MooringClient
+  /** The current request's client inside a request; the app client outside one. */
+  current(): MooringClient
+  stats(): RegistrationStats
+  /** Shuts the registration down: drains calls in flight, closes the pool it owns. */
+  close(options?: CloseOptions): Promise<void>
+  /** Closes the registration once `server` has closed; returns `server`. */
+  closeWith<S extends ClosingServer>(server: S): S
 }
 
 /** Options that shape each request's scope, so have no meaning in app scope. */
@@ -91,37 +115,45 @@ const REQUEST_ONLY_KEYS = [
   'propagate',
   'deadline',
 ] as const
-const BINDING_KEYS: readonly string[] = ['scope', 'name', ...REQUEST_ONLY_KEYS, 'client', 'drainTimeout']
+const REGISTRATION_KEYS: readonly string[] = ['scope', 'name', ...REQUEST_ONLY_KEYS, 'client', 'drainTimeout']
 const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
  * One registration of Mooring in an app: the app client, how a request gets its client, and the
- * AsyncLocalStorage that lets code with no `req` find the current one. Plugins call `open` when a
+ * AsyncLocalStorage that lets code with no `req` find the current one.
+ *
+ * The seam for plugin authors. Every plugin holds one in a private field and wraps it the same way,
+ * by composition: its users see the plugin's own object (`middleware`, `client`, `current()`,
+ * `stats()`, `close()`, `closeWith()`), never this one. A plugin calls `open`/`openExchange` when a
  * request arrives, `release` when it is finished (however it finished), `close` at shutdown.
  */
-export class ClientBinding {
+export class Registration implements PluginRegistration {
   readonly name: string
   readonly mode: 'app' | 'request'
   /** The app client: one pool for the app's lifetime. */
   readonly client: MooringClient
   readonly #ownsClient: boolean
-  readonly #makeScope: ScopeMaker | null
+  readonly #scopes: ScopeFactory | null
   readonly #propagate: readonly string[]
   readonly #deadline: number
   readonly #storage = new AsyncLocalStorage<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
   readonly #drainTimeout: number | undefined
+  readonly #names: RegistrationNames | undefined
   #closing: Promise<void> | null = null
-  #opened = 0
-  #closed = 0
 
-  constructor(options: BindingOptions = {}) {
+  /**
+   * `seam.names`: the plugin's set of names taken in this process, for frameworks where a clash
+   * cannot be seen on the app (see `RegistrationNames`); the name is held until `close()`.
+   */
+  constructor(options: RegistrationOptions = {}, seam: RegistrationSeam = {}) {
     const o = options as Record<string, unknown>
     const clientOptions: Record<string, unknown> = {}
     const own: Record<string, unknown> = {}
-    for (const key of Object.keys(o)) (BINDING_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
-    expectObject('', own, BINDING_KEYS)
+    for (const key of Object.keys(o)) (REGISTRATION_KEYS.includes(key) ? own : clientOptions)[key] = o[key]
+    expectObject('', own, REGISTRATION_KEYS)
     const mode = own.scope ?? 'request'
     if (mode !== 'app' && mode !== 'request') throw new ConfigError('scope', mode, "'app' or 'request'")
     this.mode = mode
@@ -133,7 +165,7 @@ export class ClientBinding {
       throw new ConfigError('pool', own.pool, "'shared' or 'isolated'")
     }
     const propagate = own.propagate ?? []
-    if (!Array.isArray(propagate) || !propagate.every((h) => typeof h === 'string' && h !== '')) {
+    if (!Array.isArray(propagate) || !propagate.every((h) => typeof h === 'string' && HEADER_NAME.test(h))) {
       throw new ConfigError('propagate', propagate, 'an array of header names')
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
@@ -162,9 +194,40 @@ export class ClientBinding {
         if (own[key] !== undefined) throw new ConfigError(key, own[key], "no value unless pool is 'isolated'")
       }
     }
-    if (own.client !== undefined) {
-      if (!(own.client instanceof MooringClient))
-        throw new ConfigError('client', own.client, 'a MooringClient')
+    // Validated now, under their own names: a scope checks them again per request, too late to say.
+    let requestLimits: LimitOptions | undefined
+    if (own.requestLimits !== undefined) {
+      normalizeLimits('requestLimits', own.requestLimits, DEFAULT_LIMITS)
+      requestLimits = own.requestLimits as LimitOptions
+    }
+    let requestTls: TlsOptions | undefined
+    if (own.requestTls !== undefined) {
+      normalizeTls('requestTls', own.requestTls)
+      requestTls = own.requestTls as TlsOptions
+    }
+    // Last of the checks, before the pool is made: a registration that fails leaves nothing open.
+    seam.names?.claim(name)
+    this.#names = seam.names
+    try {
+      this.client = this.#appClient(own.client, clientOptions)
+    } catch (err) {
+      seam.names?.release(name)
+      throw err
+    }
+    this.#ownsClient = own.client === undefined
+    // Only the keys that are set: a scope per request should validate no more than it must.
+    const template: ScopeOptions = {}
+    if (own.pool !== undefined) template.pool = own.pool as ScopeOptions['pool']
+    if (requestLimits !== undefined) template.limits = requestLimits
+    if (requestTls !== undefined) template.tls = requestTls
+    if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
+    // Validated once here; per request a scope is opened with no option parsing.
+    this.#scopes = mode === 'request' ? this.client.prepareScope(template) : null
+  }
+
+  #appClient(given: unknown, clientOptions: Record<string, unknown>): MooringClient {
+    if (given !== undefined) {
+      if (!(given instanceof MooringClient)) throw new ConfigError('client', given, 'a MooringClient')
       if (Object.keys(clientOptions).length > 0) {
         throw new ConfigError(
           Object.keys(clientOptions)[0],
@@ -172,45 +235,28 @@ export class ClientBinding {
           'no client option when `client` is given',
         )
       }
-      this.client = own.client
-      this.#ownsClient = false
-    } else {
-      this.client = createClient(clientOptions as ClientOptions)
-      this.#ownsClient = true
+      return given
     }
-    // Only the keys that are set: a scope per request should validate no more than it must.
-    const template: ScopeOptions = {}
-    if (own.pool !== undefined) template.pool = own.pool as ScopeOptions['pool']
-    // Validated now, under their own names: a scope checks them again per request, too late to say.
-    if (own.requestLimits !== undefined) {
-      normalizeLimits('requestLimits', own.requestLimits, DEFAULT_LIMITS)
-      template.limits = own.requestLimits as LimitOptions
-    }
-    if (own.requestTls !== undefined) {
-      normalizeTls('requestTls', own.requestTls)
-      template.tls = own.requestTls as TlsOptions
-    }
-    if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
-    // Validated once here; per request a scope is made with no option parsing.
-    this.#makeScope = mode === 'request' ? this.client._scopeMaker(template) : null
+    return createClient(clientOptions as ClientOptions)
   }
 
   /** The client for an inbound request: a new scope in request mode, the app client in app mode. */
   open(inbound: InboundRequest): MooringClient {
-    const makeScope = this.#makeScope
-    if (makeScope === null) return this.client
-    let deadline = Number.POSITIVE_INFINITY
-    if (this.#deadline !== 0) {
-      const now = performance.now()
-      deadline =
-        inbound.startedAt === undefined
-          ? now + this.#deadline
-          : now + (inbound.startedAt + this.#deadline - Date.now())
-    }
-    const headers = this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined
-    const scope = makeScope(headers, inbound.signal, deadline)
-    this.#opened++
-    return scope
+    const scopes = this.#scopes
+    if (scopes === null) return this.client
+    const signal = inbound.signal
+    // The common registration (no propagate, no deadline, no signal): no overrides at all.
+    if (this.#propagate.length === 0 && this.#deadline === 0 && signal === undefined) return scopes.open()
+    return scopes.open({
+      headers: this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined,
+      signal,
+      deadlineIn: this.#deadline === 0 ? undefined : this.#timeLeft(inbound.startedAt),
+    })
+  }
+
+  /** What is left of the inbound request's `deadline`: all of it unless it arrived before now. */
+  #timeLeft(startedAt: number | undefined): number {
+    return startedAt === undefined ? this.#deadline : startedAt + this.#deadline - Date.now()
   }
 
   /** The inbound headers to copy, or undefined when the request has none of them. */
@@ -254,10 +300,8 @@ export class ClientBinding {
   /** Closes what `open` gave, aborting whatever the request left in flight. Safe to call twice. */
   release(client: MooringClient): Promise<void> {
     if (client === this.client) return RESOLVED
-    if (client._closeCalled) return client.close()
-    this.#closed++
     const closing = client.close()
-    if (client.isolated) {
+    if (client.isolated && !this.#releasing.has(closing)) {
       // Its pool may still be closing its sockets: `close()` waits for those too.
       this.#releasing.add(closing)
       closing.finally(() => this.#releasing.delete(closing)).catch(() => {})
@@ -280,8 +324,10 @@ export class ClientBinding {
     return this.#storage.getStore() ?? this.client
   }
 
-  stats(): BindingStats {
-    return { ...this.client.stats(), scopesOpened: this.#opened, scopesClosed: this.#closed }
+  stats(): RegistrationStats {
+    const scopes = this.#scopes
+    if (scopes === null) return { ...this.client.stats(), scopesOpened: 0, scopesClosed: 0 }
+    return { ...this.client.stats(), ...scopes.stats() }
   }
 
   /**
@@ -291,6 +337,7 @@ export class ClientBinding {
    * scopes from here are released.
    */
   close(options?: CloseOptions): Promise<void> {
+    if (this.#closing === null) this.#names?.release(this.name)
     this.#closing ??= this.#shutdown(options)
     return this.#closing
   }
@@ -305,7 +352,7 @@ export class ClientBinding {
 
   /**
    * Closes the registration once `server` has closed, which is after its connections, and so its
-   * in-flight requests, are done. Returns the server: `const server = binding.closeWith(app.listen(port))`.
+   * in-flight requests, are done. Returns the server: `const server = registration.closeWith(app.listen(port))`.
    * A failure to close is reported as a process warning; `await close()` to see it yourself.
    */
   closeWith<S extends ClosingServer>(server: S): S {
@@ -321,6 +368,6 @@ export class ClientBinding {
   }
 }
 
-export function createBinding(options?: BindingOptions): ClientBinding {
-  return new ClientBinding(options)
+export function createRegistration(options?: RegistrationOptions): Registration {
+  return new Registration(options)
 }
