@@ -6,6 +6,7 @@ import { deadlines } from './deadlines.js'
 import {
   AbortError,
   CircuitOpenError,
+  type Delivery,
   HttpStatusError,
   RequestRejectedError,
   ResponseTooLargeError,
@@ -16,7 +17,7 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
-import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
+import { attemptDelivery, errorCode, isLocalRefusal, mapError } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl, type ShownQuery } from './redact.js'
@@ -104,6 +105,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #waitingForConnection = false
   #controller: Controller | null = null
   #started = false
+  /**
+   * An attempt this call moved on from may have reached the server (it failed `maybe`, or had a
+   * response that was retried or redirected). The call's delivery is the worst of its attempts':
+   * a later attempt refused (ECONNREFUSED) does not make the call `not-sent`.
+   */
+  #reached = false
   #phase = Phase.Head
   #settled = false
   #response: MooringResponse | null = null
@@ -188,7 +195,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (breaker !== null) {
       const verdict = breaker.tryPass()
       if (verdict === 'open') {
-        this.#fail(new CircuitOpenError(this.info))
+        this.#fail(new CircuitOpenError(this.info, this.#reached ? 'maybe' : 'not-sent'))
         return
       }
       this.#probe = verdict === 'probe'
@@ -227,7 +234,9 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   checkDeadlines(now: number): void {
     if (this.#waitingForConnection && now >= this.#poolDeadline) {
-      this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
+      this.abort(
+        new TimeoutError('pool', this.timeouts.pool, this.info, this.#reached ? 'maybe' : 'not-sent'),
+      )
       return
     }
     if (now >= this.#totalDeadline) {
@@ -239,7 +248,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       }
       // The scope's deadline may end the call before timeout.total: report the budget it really had.
       const budget = Math.round(this.#totalDeadline - this.#startedAt)
-      this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
+      const delivery = this.#started || this.#reached ? 'maybe' : 'not-sent'
+      this.abort(new TimeoutError('total', budget, this.info, delivery))
       return
     }
     // Headers and body-idle timeouts, to the tick: undici's own timers for these run on a coarse
@@ -301,12 +311,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       )
       if (next !== null) {
         this.#redirectTo = next
+        this.#reached = true
         this.#phase = Phase.Discard
         this.#discarded = 0
         return
       }
     }
     if (this.#shouldRetryStatus(statusCode, headers)) {
+      this.#reached = true
       this.#phase = Phase.Discard
       this.#discarded = 0
       return
@@ -409,6 +421,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     }
     if (phase === Phase.Head) {
       const retry = this.retry
+      const delivery = attemptDelivery(err, this.#started)
       // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
       // one when that is safe, retries on or off (httpx #346, undici "other side closed").
       if (
@@ -419,14 +432,16 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
         isStaleConnectionError(err)
       ) {
         this.#staleReplayed = true
+        if (delivery === 'maybe') this.#reached = true
         this.#retryLater('stale-connection', 0)
         return
       }
-      const reason = this.#errorRetryReason(err)
+      const reason = this.#errorRetryReason(err, delivery)
       if (reason !== null) {
         const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
         if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
           this.#retriesUsed++
+          if (delivery === 'maybe') this.#reached = true
           this.#retryLater(reason, delay)
           return
         }
@@ -435,18 +450,13 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#fail(err)
   }
 
-  /** The reason to retry after `err`, or null when the policy does not retry it. */
-  #errorRetryReason(err: unknown): string | null {
+  /** The reason to retry after `err`, whose attempt was `delivery`, or null when the policy does not retry it. */
+  #errorRetryReason(err: unknown, delivery: Delivery): string | null {
     const { policy, idempotent, replayable } = this.retry
     if (policy === null || !replayable || this.#retriesUsed >= policy.limit) return null
     // Any method may be retried when nothing of it was sent (a refused connection, a failed
     // handshake): that is no blind retry of a write.
-    if (
-      !idempotent &&
-      !(err instanceof TimeoutError ? err.delivery === 'not-sent' : wasNotSent(err, this.#started))
-    ) {
-      return null
-    }
+    if (!idempotent && delivery !== 'not-sent') return null
     if (err instanceof TimeoutError) return policy.timeouts.has(err.phase) ? `timeout:${err.phase}` : null
     const code = errorCode(err)
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null
@@ -523,7 +533,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.retry.breaker?.abandon(true)
       this.#probe = false
     }
-    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts)
+    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts, this.#reached)
     error.attempts = this.attempts
     error.retries = this.retries
     if (this.#response !== null) this.#response._fail(error)

@@ -68,15 +68,25 @@ export function wasNotSent(err: unknown, started: boolean): boolean {
   return !started || NOT_SENT.has(errorCode(err))
 }
 
+/** What one attempt's failure says of its own delivery: a Mooring error's label, else its code's. */
+export function attemptDelivery(err: unknown, started: boolean): Delivery {
+  const labelled = (err as { delivery?: unknown } | null)?.delivery
+  if (err instanceof MooringError && (labelled === 'not-sent' || labelled === 'maybe')) return labelled
+  return wasNotSent(err, started) ? 'not-sent' : 'maybe'
+}
+
 /**
  * Turns what undici or a transport failed with into Mooring's typed errors. `started` says whether
  * the request reached a connection (undici called onRequestStart): before that nothing was sent.
+ * `reached` says an earlier attempt of the same call may have reached the server: the call's
+ * delivery is the worst of its attempts', so it is then `maybe` whatever the last attempt says.
  */
 export function mapError(
   err: unknown,
   request: RequestInfo,
   started: boolean,
   timeouts: NormalizedTimeouts,
+  reached = false,
 ): MooringError {
   if (err instanceof MooringError) return err
   if (isLocalRefusal(err)) {
@@ -84,10 +94,10 @@ export function mapError(
     return new RequestRejectedError(request, `undici refused the request (${(err as Error).message})`)
   }
   const code = errorCode(err)
-  const delivery: Delivery = wasNotSent(err, started) ? 'not-sent' : 'maybe'
+  const delivery: Delivery = reached || !wasNotSent(err, started) ? 'maybe' : 'not-sent'
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new TimeoutError('connect', timeouts.connect, request, 'not-sent', err)
+      return new TimeoutError('connect', timeouts.connect, request, delivery, err)
     case 'UND_ERR_HEADERS_TIMEOUT':
       return new TimeoutError('headers', timeouts.headers, request, delivery, err)
     case 'UND_ERR_BODY_TIMEOUT':
