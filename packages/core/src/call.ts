@@ -17,7 +17,8 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
-import { attemptDelivery, errorCode, isLocalRefusal, mapError } from './map-error.js'
+import { awaitRefusalVerdict, type RefusalWaiter } from './h2-refusal.js'
+import { attemptDelivery, errorCode, isH2Refusal, isLocalRefusal, mapError } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl, type ShownQuery } from './redact.js'
@@ -80,7 +81,7 @@ enum Phase {
  * closure either. Attempts reuse the object: a callback from an attempt the call has moved on from
  * is told apart by its controller.
  */
-export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
+export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, RefusalWaiter {
   /** @internal Links in the deadline sweeper's list and in the owner's list of calls (no Sets: see deadlines.ts). */
   _sweepPrev: DeadlineHolder | null = null
   _sweepNext: DeadlineHolder | null = null
@@ -111,6 +112,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
    * a later attempt refused (ECONNREFUSED) does not make the call `not-sent`.
    */
   #reached = false
+  /** An HTTP/2 refusal this attempt failed with, held until undici's fan-out is over (h2-refusal.ts). */
+  #refusal: unknown = null
   #phase = Phase.Head
   #settled = false
   #response: MooringResponse | null = null
@@ -420,31 +423,58 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (phase === Phase.Head) {
-      const retry = this.retry
-      const delivery = attemptDelivery(err, this.#started)
-      // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
-      // one when that is safe, retries on or off (httpx #346, undici "other side closed").
-      if (
-        !this.#staleReplayed &&
-        this.#started &&
-        retry.idempotent &&
-        retry.replayable &&
-        isStaleConnectionError(err)
-      ) {
-        this.#staleReplayed = true
-        if (delivery === 'maybe') this.#reached = true
-        this.#retryLater('stale-connection', 0)
+      if (this.#started && this.#refusal === null && isH2Refusal(err)) {
+        // Between attempts while undici may still hand the same error to other calls: an abort
+        // meanwhile settles the call at once.
+        this.#refusal = err
+        this.#phase = Phase.Backoff
+        this.#controller = null
+        this.#waitingForConnection = false
+        awaitRefusalVerdict(this, err)
         return
       }
-      const reason = this.#errorRetryReason(err, delivery)
-      if (reason !== null) {
-        const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
-        if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
-          this.#retriesUsed++
-          if (delivery === 'maybe') this.#reached = true
-          this.#retryLater(reason, delay)
-          return
-        }
+      this.#headFailed(err)
+      return
+    }
+    this.#fail(err)
+  }
+
+  /** @internal undici has handed the refusal to every call it will: retry or fail knowing whose it was. */
+  _refusalVerdict(): void {
+    const err = this.#refusal
+    this.#refusal = null
+    // Settled meanwhile (aborted, past its deadline): nothing left to decide.
+    if (this.#phase !== Phase.Backoff || this.#timer !== null) return
+    this.#phase = Phase.Head
+    this.#headFailed(err)
+  }
+
+  /** The attempt failed before its response: replay, retry or fail the call. */
+  #headFailed(err: unknown): void {
+    const retry = this.retry
+    const delivery = attemptDelivery(err, this.#started)
+    // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
+    // one when that is safe, retries on or off (httpx #346, undici "other side closed").
+    if (
+      !this.#staleReplayed &&
+      this.#started &&
+      retry.idempotent &&
+      retry.replayable &&
+      isStaleConnectionError(err)
+    ) {
+      this.#staleReplayed = true
+      if (delivery === 'maybe') this.#reached = true
+      this.#retryLater('stale-connection', 0)
+      return
+    }
+    const reason = this.#errorRetryReason(err, delivery)
+    if (reason !== null) {
+      const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
+      if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
+        this.#retriesUsed++
+        if (delivery === 'maybe') this.#reached = true
+        this.#retryLater(reason, delay)
+        return
       }
     }
     this.#fail(err)

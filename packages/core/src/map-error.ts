@@ -6,6 +6,7 @@ import {
   type RequestInfo,
   TimeoutError,
 } from './errors.js'
+import { provedOwn } from './h2-refusal.js'
 import type { NormalizedTimeouts } from './options.js'
 
 /**
@@ -21,6 +22,8 @@ export const H2_NOT_PROCESSED = [
   'ERR_HTTP2_INVALID_SESSION',
   'ERR_HTTP2_STREAM_CANCEL',
 ] as const
+
+const H2_REFUSALS: ReadonlySet<string> = new Set(H2_NOT_PROCESSED)
 
 /** Codes that mean nothing of the request reached the server's application. */
 const NOT_SENT = new Set([
@@ -63,9 +66,21 @@ export function isLocalRefusal(err: unknown): boolean {
   return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED'
 }
 
-/** Nothing of the request can have reached the server: no connection was made, or none was used. */
+/**
+ * Nothing of the request can have reached the server: no connection was made, or none was used. An
+ * HTTP/2 refusal counts only when proved the call's own (h2-refusal.ts): undici hands one stream's
+ * refusal to other requests too.
+ */
 export function wasNotSent(err: unknown, started: boolean): boolean {
-  return !started || NOT_SENT.has(errorCode(err))
+  if (!started) return true
+  const code = errorCode(err)
+  if (H2_REFUSALS.has(code)) return provedOwn(err)
+  return NOT_SENT.has(code)
+}
+
+/** An HTTP/2 refusal on a started request: whether it was the call's own is decided after undici's fan-out. */
+export function isH2Refusal(err: unknown): boolean {
+  return H2_REFUSALS.has(errorCode(err))
 }
 
 /** What one attempt's failure says of its own delivery: a Mooring error's label, else its code's. */
