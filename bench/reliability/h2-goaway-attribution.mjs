@@ -9,7 +9,12 @@
 // streams past the last-stream-id, never processed; but some requests fail with a REFUSED_STREAM
 // error while their own stream was at or below the last-stream-id, was reset locally (code 2) when
 // undici tore the session down, and had been served: nginx logged it (200 or 499), the upstream saw
-// it. An error's REFUSED_STREAM is therefore not proof that its request was not processed.
+// it. An error's REFUSED_STREAM is therefore not proof that its request was not processed: undici
+// handed it on from another stream, the same error object going to several requests (the "error went
+// to" column). Then the same load through Mooring (packages/core/dist: `pnpm build` first) with
+// retries off, and how many requests nginx or the upstream served Mooring labels `not-sent`: must be 0
+// (the script exits 1 otherwise). A GET's stale-connection replay reuses its id, so for those the
+// stream columns describe the last attempt while nginx may have logged the first.
 import http2 from 'node:http2'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -53,46 +58,118 @@ const nginx = await startNginx({
   cert: fileURLToPath(new URL('server.pem', TLS_DIR)),
   key: fileURLToPath(new URL('server-key.pem', TLS_DIR)),
 })
-const pool = new Pool(nginx.tlsUrl, {
-  allowH2: true,
-  pipelining: 100,
-  connect: { ca: readFileSync(new URL('ca.pem', TLS_DIR)) },
-})
-const failures = []
-let n = 0
-const end = performance.now() + seconds * 1_000
-async function loop() {
-  while (performance.now() < end) {
-    const id = `a-${n++}`
-    try {
-      const res = await pool.request({ method: 'GET', path: '/a', headers: { [ID_HEADER]: id } })
-      await res.body.text()
-    } catch (err) {
-      failures.push({ id, message: err.message })
+const ca = readFileSync(new URL('ca.pem', TLS_DIR))
+
+/** GETs from 16 loops for `seconds` while nginx reloads every 200 ms; resolves with the failures. */
+async function load(prefix, send) {
+  const failures = []
+  let n = 0
+  const end = performance.now() + seconds * 1_000
+  async function loop() {
+    while (performance.now() < end) {
+      const id = `${prefix}-${n++}`
+      try {
+        await send(id)
+      } catch (err) {
+        failures.push({ id, err })
+      }
     }
   }
+  const reloads = setInterval(() => nginx.reload(), 200)
+  await Promise.all(Array.from({ length: 16 }, loop))
+  clearInterval(reloads)
+  return { gets: n, failures }
 }
-const reloads = setInterval(() => nginx.reload(), 200)
-await Promise.all(Array.from({ length: 16 }, loop))
-clearInterval(reloads)
+
+// 1. undici's Pool as its users would set it up for HTTP/2 multiplexing.
+const pool = new Pool(nginx.tlsUrl, { allowH2: true, pipelining: 100, connect: { ca } })
+const undiciRun = await load('a', async (id) => {
+  const res = await pool.request({ method: 'GET', path: '/a', headers: { [ID_HEADER]: id } })
+  await res.body.text()
+})
 await pool.close()
+
+// 2. Mooring on the same kind of Pool, so the same failures arise, with retries off so each failure
+// shows the label of its one attempt (a GET's stale-connection replay stays, as documented).
+const { createClient } = await import('@mooring/core')
+const mooringPool = new Pool(nginx.tlsUrl, { allowH2: true, pipelining: 100, connect: { ca } })
+const client = createClient({
+  baseUrl: nginx.tlsUrl,
+  transport: mooringPool,
+  retry: false,
+  timeout: { total: 10_000 },
+})
+const mooringRun = await load('m', async (id) => {
+  const res = await client.get('/a', { headers: { [ID_HEADER]: id } })
+  await res.bytes()
+})
+await client.close()
+await mooringPool.close()
+
 await nginx.stop()
 const logged = new Map((await nginx.accessLog()).map((line) => [line.id, line.status]))
+const served = (id) => logged.has(id) || (upstream.seen.get(id) ?? 0) > 0
 
-const kinds = {}
-for (const { id, message } of failures) {
-  const stream = streams.get(id)
-  const goaway = stream && goaways.get(stream.session)
-  const key = [
-    message.replace(/ \(.*$/, ''),
-    `own stream ${goaway ? (stream.id > goaway.lastStreamID ? '> last-stream-id' : '<= last-stream-id') : '(no GOAWAY)'}`,
-    `own RST ${stream?.rst}`,
-    `nginx ${logged.get(id) ?? 'nothing'}`,
-    `upstream saw ${upstream.seen.get(id) ?? 0}`,
-  ].join(' | ')
-  kinds[key] = (kinds[key] ?? 0) + 1
+/** How many failures each error object went to: undici hands one stream's error to several requests. */
+function recipients(failures, errorOf) {
+  const counts = new Map()
+  for (const failure of failures) {
+    const err = errorOf(failure.err)
+    counts.set(err, (counts.get(err) ?? 0) + 1)
+  }
+  return (failure) => counts.get(errorOf(failure.err))
 }
-console.log(`${n} GETs, ${failures.length} failed, ${sessions} h2 sessions, ${nginx.reloads} reloads`)
-for (const [key, count] of Object.entries(kinds).sort((a, b) => b[1] - a[1])) console.log(`${count}\t${key}`)
+
+function table(title, { gets, failures }, errorOf, label = () => undefined) {
+  const shared = recipients(failures, errorOf)
+  const kinds = {}
+  for (const failure of failures) {
+    const { id } = failure
+    const stream = streams.get(id)
+    const goaway = stream && goaways.get(stream.session)
+    const key = [
+      errorOf(failure.err).message.replace(/ \(.*$/, ''),
+      `error went to ${shared(failure) === 1 ? '1 request' : '>1 requests'}`,
+      `own stream ${goaway ? (stream.id > goaway.lastStreamID ? '> last-stream-id' : '<= last-stream-id') : '(no GOAWAY)'}`,
+      `own RST ${stream?.rst}`,
+      `nginx ${logged.get(id) ?? 'nothing'}`,
+      `upstream saw ${upstream.seen.get(id) ?? 0}`,
+      ...(label(failure.err) ? [`Mooring: ${label(failure.err)}`] : []),
+    ].join(' | ')
+    kinds[key] = (kinds[key] ?? 0) + 1
+  }
+  console.log(`${title}: ${gets} GETs, ${failures.length} failed`)
+  for (const [key, count] of Object.entries(kinds).sort((a, b) => b[1] - a[1]))
+    console.log(`${count}\t${key}`)
+}
+
+console.log(`${sessions} h2 sessions, ${nginx.reloads} reloads`)
+table('undici Pool', undiciRun, (err) => err)
+table(
+  'Mooring, retries off',
+  mooringRun,
+  (err) => err.cause ?? err,
+  (err) => err.delivery,
+)
+const H2_REFUSAL =
+  /NGHTTP2_REFUSED_STREAM|ERR_HTTP2_GOAWAY_SESSION|ERR_HTTP2_INVALID_SESSION|ERR_HTTP2_STREAM_CANCEL/
+/** Served requests a rule "every HTTP/2 refusal is not-sent" would have labelled not-sent. */
+const naiveLies = ({ failures }, errorOf) =>
+  failures.filter((f) => served(f.id) && H2_REFUSAL.test(`${errorOf(f.err).code} ${errorOf(f.err).message}`))
+    .length
+const servedFailures = mooringRun.failures.filter((f) => served(f.id))
+const lies = servedFailures.filter((f) => f.err.delivery === 'not-sent')
+const refusedNotSent = mooringRun.failures.filter(
+  (f) => f.err.delivery === 'not-sent' && H2_REFUSAL.test(f.err.causeCode),
+)
+console.log(
+  `"every refusal is not-sent" would mislabel served requests: undici Pool run ${naiveLies(undiciRun, (err) => err)}, ` +
+    `Mooring run ${naiveLies(mooringRun, (err) => err.cause ?? err)}`,
+)
+console.log(
+  `Mooring: ${servedFailures.length} failed requests nginx or the upstream served; labelled not-sent: ${lies.length} (must be 0)` +
+    `; HTTP/2 refusals proved the call's own, labelled not-sent: ${refusedNotSent.length}`,
+)
 await nginx.close()
 await upstream.close()
+if (lies.length > 0) process.exitCode = 1

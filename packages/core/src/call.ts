@@ -6,6 +6,7 @@ import { deadlines } from './deadlines.js'
 import {
   AbortError,
   CircuitOpenError,
+  type Delivery,
   HttpStatusError,
   RequestRejectedError,
   ResponseTooLargeError,
@@ -16,7 +17,8 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type Hooks, observed } from './instrument.js'
-import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
+import { awaitRefusalVerdict, type RefusalWaiter } from './h2-refusal.js'
+import { attemptDelivery, errorCode, isH2Refusal, isLocalRefusal, mapError } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl, type ShownQuery } from './redact.js'
@@ -79,7 +81,7 @@ enum Phase {
  * closure either. Attempts reuse the object: a callback from an attempt the call has moved on from
  * is told apart by its controller.
  */
-export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
+export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, RefusalWaiter {
   /** @internal Links in the deadline sweeper's list and in the owner's list of calls (no Sets: see deadlines.ts). */
   _sweepPrev: DeadlineHolder | null = null
   _sweepNext: DeadlineHolder | null = null
@@ -104,6 +106,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #waitingForConnection = false
   #controller: Controller | null = null
   #started = false
+  /**
+   * An attempt this call moved on from may have reached the server (it failed `maybe`, or had a
+   * response that was retried or redirected). The call's delivery is the worst of its attempts':
+   * a later attempt refused (ECONNREFUSED) does not make the call `not-sent`.
+   */
+  #reached = false
+  /** An HTTP/2 refusal this attempt failed with, held until undici's fan-out is over (h2-refusal.ts). */
+  #refusal: unknown = null
   #phase = Phase.Head
   #settled = false
   #response: MooringResponse | null = null
@@ -188,7 +198,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (breaker !== null) {
       const verdict = breaker.tryPass()
       if (verdict === 'open') {
-        this.#fail(new CircuitOpenError(this.info))
+        this.#fail(new CircuitOpenError(this.info, this.#reached ? 'maybe' : 'not-sent'))
         return
       }
       this.#probe = verdict === 'probe'
@@ -227,7 +237,9 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   checkDeadlines(now: number): void {
     if (this.#waitingForConnection && now >= this.#poolDeadline) {
-      this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
+      this.abort(
+        new TimeoutError('pool', this.timeouts.pool, this.info, this.#reached ? 'maybe' : 'not-sent'),
+      )
       return
     }
     if (now >= this.#totalDeadline) {
@@ -239,7 +251,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       }
       // The scope's deadline may end the call before timeout.total: report the budget it really had.
       const budget = Math.round(this.#totalDeadline - this.#startedAt)
-      this.abort(new TimeoutError('total', budget, this.info, this.#started ? 'maybe' : 'not-sent'))
+      const delivery = this.#started || this.#reached ? 'maybe' : 'not-sent'
+      this.abort(new TimeoutError('total', budget, this.info, delivery))
       return
     }
     // Headers and body-idle timeouts, to the tick: undici's own timers for these run on a coarse
@@ -301,12 +314,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       )
       if (next !== null) {
         this.#redirectTo = next
+        this.#reached = true
         this.#phase = Phase.Discard
         this.#discarded = 0
         return
       }
     }
     if (this.#shouldRetryStatus(statusCode, headers)) {
+      this.#reached = true
       this.#phase = Phase.Discard
       this.#discarded = 0
       return
@@ -408,45 +423,70 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (phase === Phase.Head) {
-      const retry = this.retry
-      // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
-      // one when that is safe, retries on or off (httpx #346, undici "other side closed").
-      if (
-        !this.#staleReplayed &&
-        this.#started &&
-        retry.idempotent &&
-        retry.replayable &&
-        isStaleConnectionError(err)
-      ) {
-        this.#staleReplayed = true
-        this.#retryLater('stale-connection', 0)
+      if (this.#started && this.#refusal === null && isH2Refusal(err)) {
+        // Between attempts while undici may still hand the same error to other calls: an abort
+        // meanwhile settles the call at once.
+        this.#refusal = err
+        this.#phase = Phase.Backoff
+        this.#controller = null
+        this.#waitingForConnection = false
+        awaitRefusalVerdict(this, err)
         return
       }
-      const reason = this.#errorRetryReason(err)
-      if (reason !== null) {
-        const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
-        if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
-          this.#retriesUsed++
-          this.#retryLater(reason, delay)
-          return
-        }
+      this.#headFailed(err)
+      return
+    }
+    this.#fail(err)
+  }
+
+  /** @internal undici has handed the refusal to every call it will: retry or fail knowing whose it was. */
+  _refusalVerdict(): void {
+    const err = this.#refusal
+    this.#refusal = null
+    // Settled meanwhile (aborted, past its deadline): nothing left to decide.
+    if (this.#phase !== Phase.Backoff || this.#timer !== null) return
+    this.#phase = Phase.Head
+    this.#headFailed(err)
+  }
+
+  /** The attempt failed before its response: replay, retry or fail the call. */
+  #headFailed(err: unknown): void {
+    const retry = this.retry
+    const delivery = attemptDelivery(err, this.#started)
+    // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
+    // one when that is safe, retries on or off (httpx #346, undici "other side closed").
+    if (
+      !this.#staleReplayed &&
+      this.#started &&
+      retry.idempotent &&
+      retry.replayable &&
+      isStaleConnectionError(err)
+    ) {
+      this.#staleReplayed = true
+      if (delivery === 'maybe') this.#reached = true
+      this.#retryLater('stale-connection', 0)
+      return
+    }
+    const reason = this.#errorRetryReason(err, delivery)
+    if (reason !== null) {
+      const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
+      if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
+        this.#retriesUsed++
+        if (delivery === 'maybe') this.#reached = true
+        this.#retryLater(reason, delay)
+        return
       }
     }
     this.#fail(err)
   }
 
-  /** The reason to retry after `err`, or null when the policy does not retry it. */
-  #errorRetryReason(err: unknown): string | null {
+  /** The reason to retry after `err`, whose attempt was `delivery`, or null when the policy does not retry it. */
+  #errorRetryReason(err: unknown, delivery: Delivery): string | null {
     const { policy, idempotent, replayable } = this.retry
     if (policy === null || !replayable || this.#retriesUsed >= policy.limit) return null
     // Any method may be retried when nothing of it was sent (a refused connection, a failed
     // handshake): that is no blind retry of a write.
-    if (
-      !idempotent &&
-      !(err instanceof TimeoutError ? err.delivery === 'not-sent' : wasNotSent(err, this.#started))
-    ) {
-      return null
-    }
+    if (!idempotent && delivery !== 'not-sent') return null
     if (err instanceof TimeoutError) return policy.timeouts.has(err.phase) ? `timeout:${err.phase}` : null
     const code = errorCode(err)
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null
@@ -523,7 +563,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.retry.breaker?.abandon(true)
       this.#probe = false
     }
-    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts)
+    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts, this.#reached)
     error.attempts = this.attempts
     error.retries = this.retries
     if (this.#response !== null) this.#response._fail(error)

@@ -145,13 +145,17 @@ export class AbortError extends MooringError {
   }
 }
 
-/** The origin's circuit breaker is open: the call failed fast, nothing was sent. */
+/**
+ * The origin's circuit breaker is open: the call failed fast, nothing more was sent. `delivery` is
+ * `maybe` when the breaker opened between attempts and an earlier one may have reached the server.
+ */
 export class CircuitOpenError extends MooringError {
-  readonly delivery: Delivery = 'not-sent'
-  constructor(request: MooringRequestInfo) {
+  readonly delivery: Delivery
+  constructor(request: MooringRequestInfo, delivery: Delivery = 'not-sent') {
     super('MOORING_CIRCUIT_OPEN', `${request.method} ${request.url}: the circuit to this origin is open`, {
       request,
     })
+    this.delivery = delivery
   }
 }
 

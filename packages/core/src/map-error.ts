@@ -6,6 +6,7 @@ import {
   type MooringRequestInfo,
   TimeoutError,
 } from './errors.js'
+import { provedOwn } from './h2-refusal.js'
 import type { NormalizedTimeouts } from './options.js'
 
 /**
@@ -21,6 +22,8 @@ export const H2_NOT_PROCESSED = [
   'ERR_HTTP2_INVALID_SESSION',
   'ERR_HTTP2_STREAM_CANCEL',
 ] as const
+
+const H2_REFUSALS: ReadonlySet<string> = new Set(H2_NOT_PROCESSED)
 
 /** Codes that mean nothing of the request reached the server's application. */
 const NOT_SENT = new Set([
@@ -63,20 +66,42 @@ export function isLocalRefusal(err: unknown): boolean {
   return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED'
 }
 
-/** Nothing of the request can have reached the server: no connection was made, or none was used. */
+/**
+ * Nothing of the request can have reached the server: no connection was made, or none was used. An
+ * HTTP/2 refusal counts only when proved the call's own (h2-refusal.ts): undici hands one stream's
+ * refusal to other requests too.
+ */
 export function wasNotSent(err: unknown, started: boolean): boolean {
-  return !started || NOT_SENT.has(errorCode(err))
+  if (!started) return true
+  const code = errorCode(err)
+  if (H2_REFUSALS.has(code)) return provedOwn(err)
+  return NOT_SENT.has(code)
+}
+
+/** An HTTP/2 refusal on a started request: whether it was the call's own is decided after undici's fan-out. */
+export function isH2Refusal(err: unknown): boolean {
+  return H2_REFUSALS.has(errorCode(err))
+}
+
+/** What one attempt's failure says of its own delivery: a Mooring error's label, else its code's. */
+export function attemptDelivery(err: unknown, started: boolean): Delivery {
+  const labelled = (err as { delivery?: unknown } | null)?.delivery
+  if (err instanceof MooringError && (labelled === 'not-sent' || labelled === 'maybe')) return labelled
+  return wasNotSent(err, started) ? 'not-sent' : 'maybe'
 }
 
 /**
  * Turns what undici or a transport failed with into Mooring's typed errors. `started` says whether
  * the request reached a connection (undici called onRequestStart): before that nothing was sent.
+ * `reached` says an earlier attempt of the same call may have reached the server: the call's
+ * delivery is the worst of its attempts', so it is then `maybe` whatever the last attempt says.
  */
 export function mapError(
   err: unknown,
   request: MooringRequestInfo,
   started: boolean,
   timeouts: NormalizedTimeouts,
+  reached = false,
 ): MooringError {
   if (err instanceof MooringError) return err
   if (isLocalRefusal(err)) {
@@ -84,10 +109,10 @@ export function mapError(
     return new RequestRejectedError(request, `undici refused the request (${(err as Error).message})`)
   }
   const code = errorCode(err)
-  const delivery: Delivery = wasNotSent(err, started) ? 'not-sent' : 'maybe'
+  const delivery: Delivery = reached || !wasNotSent(err, started) ? 'maybe' : 'not-sent'
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new TimeoutError('connect', timeouts.connect, request, 'not-sent', err)
+      return new TimeoutError('connect', timeouts.connect, request, delivery, err)
     case 'UND_ERR_HEADERS_TIMEOUT':
       return new TimeoutError('headers', timeouts.headers, request, delivery, err)
     case 'UND_ERR_BODY_TIMEOUT':

@@ -15,7 +15,8 @@ export interface RetryOptions {
    * Connection errors before a response. Default ECONNRESET, ECONNREFUSED, EPIPE, UND_ERR_SOCKET,
    * and the HTTP/2 streams the server did not process (NGHTTP2_REFUSED_STREAM,
    * ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL): those are
-   * `not-sent`, so retried for any method.
+   * `not-sent`, so retried for any method, when the refusal provably was the call's own (undici
+   * also hands one stream's refusal to other requests: then `maybe`).
    */
   errorCodes?: readonly string[]
   /** Timeout phases retried. Default `['connect']`: a headers timeout retried is how retry storms start. */

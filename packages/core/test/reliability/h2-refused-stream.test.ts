@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { constants, createSecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2'
 import { ConnectionError } from '@mooring/core'
+import { Agent, type Dispatcher } from 'undici'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { client } from '../support/fixtures.js'
 import { urlOf } from '../support/http.js'
@@ -103,5 +104,100 @@ describe('HTTP/2 GOAWAY below the stream', () => {
     expect(err).toMatchObject({ causeCode: 'UND_ERR_SOCKET', delivery: 'maybe', attempts: 1 })
     expect(Object.fromEntries(up.arrived)).toEqual({ '/get': 2, '/post': 1 })
     expect(up.processed.get('/post')).toBeUndefined()
+  })
+})
+
+/**
+ * undici 7 hands one stream's REFUSED_STREAM error to other requests too: after a GOAWAY, `abort(err)`
+ * in client-h2.js calls `client[kOnError](err)`, which fails every request still queued on the client
+ * with the same error object, streams the server is serving among them (the nginx soak and
+ * bench/reliability/h2-goaway-attribution.mjs catch it under reloads; no single server can time it).
+ * This interceptor does what undici's fan-out does, on a real HTTP/2 server: when a request fails
+ * with a refusal, every other request in flight is aborted with that same error object.
+ */
+function fanOutRefusals(dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] {
+  const inFlight = new Set<Dispatcher.DispatchController>()
+  return (options, handler) =>
+    dispatch(options, {
+      onRequestStart(controller, context) {
+        inFlight.add(controller)
+        handler.onRequestStart?.(controller, context)
+      },
+      onResponseStart(controller, status, headers, message) {
+        handler.onResponseStart?.(controller, status, headers, message)
+      },
+      onResponseData(controller, chunk) {
+        handler.onResponseData?.(controller, chunk)
+      },
+      onResponseEnd(controller, trailers) {
+        inFlight.delete(controller)
+        handler.onResponseEnd?.(controller, trailers)
+      },
+      onResponseError(controller, err) {
+        inFlight.delete(controller)
+        handler.onResponseError?.(controller, err)
+        if (!String(err.message).endsWith('NGHTTP2_REFUSED_STREAM')) return
+        for (const other of [...inFlight]) {
+          inFlight.delete(other)
+          other.abort(err)
+        }
+      },
+    })
+}
+
+describe('HTTP/2 REFUSED_STREAM handed to other requests', () => {
+  it('is proof for none of them: the POST the server was serving fails maybe, is not retried, arrives once', async () => {
+    let refused: () => void = () => {}
+    const refusedOnce = new Promise<void>((resolve) => {
+      refused = resolve
+    })
+    const arrived = new Map<string, number>()
+    const server = createSecureServer(serverCert)
+    const sessions = new Set<Http2Session>()
+    server.on('session', (session: Http2Session) => {
+      sessions.add(session)
+      session.once('close', () => sessions.delete(session))
+    })
+    server.on('stream', async (stream, headers) => {
+      stream.on('error', () => {})
+      const path = String(headers[':path'])
+      const n = (arrived.get(path) ?? 0) + 1
+      arrived.set(path, n)
+      if (path === '/refuse' && n === 1) {
+        stream.close(constants.NGHTTP2_REFUSED_STREAM)
+        refused()
+        return
+      }
+      for await (const _ of stream) {
+      }
+      // /slow is being served when /refuse is refused, and answered after.
+      if (path === '/slow') await refusedOnce
+      if (stream.destroyed || stream.closed) return
+      stream.respond({ ':status': 200 })
+      stream.end('ok')
+    })
+    server.listen(0, '127.0.0.1')
+    const url = await urlOf(server, 'https')
+    onTestFinished(async () => {
+      for (const session of sessions) session.destroy()
+      server.close()
+      await once(server, 'close')
+    })
+    const transport = new Agent({ allowH2: true, connect: { ca } }).compose(fanOutRefusals)
+    onTestFinished(() => transport.destroy())
+    const c = client({ baseUrl: url, transport, retry: { backoff: { base: 1, max: 1 } } })
+
+    const post = c.post('/slow', { json: { order: 3 } }).catch((e: unknown) => e)
+    for (let i = 0; i < 200 && !arrived.has('/slow'); i++) await new Promise((r) => setTimeout(r, 5))
+    expect(arrived.get('/slow')).toBe(1)
+    const get = await c.get('/refuse')
+    const err = await post
+
+    // The refusal went to both calls: the GET is retried as idempotent, the POST is not retried.
+    expect(get.status).toBe(200)
+    expect(get.retries.map((r) => r.reason)).toEqual(['NGHTTP2_REFUSED_STREAM'])
+    expect(err).toBeInstanceOf(ConnectionError)
+    expect(err).toMatchObject({ causeCode: 'NGHTTP2_REFUSED_STREAM', delivery: 'maybe', attempts: 1 })
+    expect(Object.fromEntries(arrived)).toEqual({ '/slow': 1, '/refuse': 2 })
   })
 })

@@ -147,6 +147,7 @@ describe.skipIf(!nginxBin)(`nginx reloads and restarts${nginxBin ? '' : ` [skipp
       report(`${transport} restart`, judged, {
         window: roundAll(window),
         afterUp: { calls: afterUp.length, ok: afterUp.filter((c) => c.status === 200).length },
+        failedGetsBy: countLabels(judged.calls.filter((c) => c.method === 'GET' && c.status !== 200)),
       })
 
       // nginx was down for at least the gap, and the load ran on both sides of it.
@@ -155,17 +156,18 @@ describe.skipIf(!nginxBin)(`nginx reloads and restarts${nginxBin ? '' : ` [skipp
       expect(judged.calls.some((c) => c.status === 200 && c.start > window.up)).toBe(true)
 
       const failedGets = judged.calls.filter((c) => c.method === 'GET' && c.status !== 200)
-      // A second without nginx is longer than GET retries span: some GETs fail, and they must say
-      // that nothing was sent. One exception, over HTTP/2 only: undici 7 tears an h2 connection down
-      // when the GOAWAY of nginx's graceful stop arrives, failing the streams nginx was still serving
-      // (it logs them 499, the upstream saw them). A GET whose first attempt was one of those did
-      // reach the upstream, so its honest label is 'maybe', and only then.
-      const cutByGoaway = (c: Call) =>
-        transport === 'HTTP/2' && deliveryOf(c) === 'maybe' && judged.logged(c.id) > 0
+      // A second without nginx is longer than GET retries span: some GETs fail, and their last attempt
+      // was refused (ECONNREFUSED). A call's delivery is the worst of its attempts', so such a GET is
+      // 'not-sent' unless an earlier attempt may have reached nginx, and then 'maybe', and only then:
+      // nginx or the upstream logged its id (over HTTP/2 undici tears the connection down on the
+      // GOAWAY of nginx's graceful stop, failing streams nginx was serving: it logs them 499), or
+      // its own record shows an attempt that failed after sending (undici's GOAWAY SocketError,
+      // a reset). Anything else labelled 'maybe' would be a needless 'maybe'; 'not-sent' for a
+      // logged id a lie.
       expect(failedGets.length).toBeGreaterThan(0)
       expect(
-        failedGets.filter((c) => deliveryOf(c) !== 'not-sent' && !cutByGoaway(c)).map(describeCall),
-        "failed GETs not labelled 'not-sent'",
+        failedGets.filter((c) => deliveryOf(c) !== expectedDelivery(c, judged)).map(describeCall),
+        'failed GETs labelled other than their attempts and the logs say',
       ).toEqual([])
       // …and they failed within the window: from the stop to nginx accepting again.
       expect(
@@ -182,9 +184,51 @@ function deliveryOf(call: Call): string | undefined {
   return (call.error as { delivery?: string } | undefined)?.delivery
 }
 
+/** Why an attempt failed, when it provably reached no server: its connection was refused. */
+const NOT_SENT_REASONS = new Set(['ECONNREFUSED', 'timeout:connect'])
+/**
+ * HTTP/2 refusals: `not-sent` when the error provably belongs to the attempt's own stream, `maybe`
+ * when undici handed it on from another stream; the retry record does not say which, so either.
+ */
+const H2_REFUSALS = new Set([
+  'NGHTTP2_REFUSED_STREAM',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_STREAM_CANCEL',
+])
+
+/**
+ * The delivery a failed call must report: `maybe` when nginx or the upstream logged its id, or an
+ * earlier attempt failed in a way that may have reached nginx; `not-sent` when every attempt was
+ * refused; either when its only doubt is an HTTP/2 refusal (see H2_REFUSALS).
+ */
+function expectedDelivery(call: Call, judged: Judgement): string | undefined {
+  if (judged.logged(call.id) > 0) return 'maybe'
+  const error = call.error as { retries?: { reason: string }[]; causeCode?: string; phase?: string }
+  // Why each attempt failed: the retried ones, then the last.
+  const reasons = (error.retries ?? []).map((r) => r.reason)
+  reasons.push(error.causeCode ?? (error.phase ? `timeout:${error.phase}` : 'unknown'))
+  if (reasons.some((r) => !NOT_SENT_REASONS.has(r) && !H2_REFUSALS.has(r))) return 'maybe'
+  if (reasons.some((r) => H2_REFUSALS.has(r))) return deliveryOf(call)
+  return 'not-sent'
+}
+
+/** Failed calls by delivery and the reasons their attempts failed, for the report. */
+function countLabels(calls: Call[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const call of calls) {
+    const retries = (call.error as { retries?: { reason: string }[] }).retries ?? []
+    const key = `${deliveryOf(call)} after ${retries.map((r) => r.reason).join('+') || 'none'}`
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}
+
 function describeCall(call: Call): string {
   const delivery = deliveryOf(call)
-  return `${call.id} ${failureName(call)}${delivery ? ` delivery=${delivery}` : ''} at ${Math.round(call.end)} ms`
+  const retries = (call.error as { retries?: { reason: string }[] } | undefined)?.retries ?? []
+  const after = retries.length > 0 ? ` after ${retries.map((r) => r.reason).join(', ')}` : ''
+  return `${call.id} ${failureName(call)}${delivery ? ` delivery=${delivery}` : ''}${after} at ${Math.round(call.end)} ms`
 }
 
 function roundAll(times: object): Record<string, number> {
