@@ -53,6 +53,7 @@ import {
 } from './settings.js'
 import { type ClientStats, type OriginState, readPoolStats } from './stats.js'
 import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
+import { checkRequestKeys } from './config/request-keys.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
@@ -203,7 +204,7 @@ export class MooringClient implements CallOwner {
         new ConfigError('method', options.method, 'an HTTP method name'),
       )
     }
-    return this.#send(method, options.path, options)
+    return this.#send(method, options.path, options, true)
   }
 
   get(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
@@ -229,7 +230,19 @@ export class MooringClient implements CallOwner {
   }
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
-  #send(method: string, path: string, init: MooringRequestInit | undefined): Promise<MooringResponse> {
+  #send(
+    method: string,
+    path: string,
+    init: MooringRequestInit | undefined,
+    withTarget = false,
+  ): Promise<MooringResponse> {
+    if (init !== undefined) {
+      try {
+        checkRequestKeys(init, withTarget)
+      } catch (err) {
+        return this.#refused(method, path, err)
+      }
+    }
     // One field read when there is no middleware: the call below is the same as without the feature.
     const chain = this.#settings.middleware
     if (chain !== null) return this.#sendThrough(chain, method, path, init ?? NO_INIT)
