@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
-import { staleAwareConnector } from './stale.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
+import { staleAwareConnector } from '../call/connector.js'
+import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
 
 export interface PoolSettings {
   timeouts: NormalizedTimeouts

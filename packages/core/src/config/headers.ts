@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 import type { HeadersInput, HeaderValue } from './options.js'
 import { refusedHeaderProblem } from './refused-headers.js'
 import { isPlainObject } from './validate.js'

@@ -1,12 +1,16 @@
 import type { Dispatcher } from 'undici'
-import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
-import { ConfigError } from './errors.js'
+import {
+  type CircuitBreakerOptions,
+  type NormalizedBreakerOptions,
+  normalizeBreaker,
+} from '../policy/breaker.js'
+import { ConfigError } from '../errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
-import { fanOut, type HookFunction, type Hooks } from './instrument.js'
-import type { Middleware } from './middleware/types.js'
-import { redactUrl, type ShownQuery } from './redact.js'
-import { fetchOnlyRuntime } from './runtime/detect.js'
-import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
+import { fanOut, type HookFunction, type Hooks } from '../observe/instrument.js'
+import type { Middleware } from '../middleware/types.js'
+import { redactUrl, type ShownQuery } from '../observe/redact.js'
+import { fetchOnlyRuntime } from '../runtime/detect.js'
+import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
 
 /** Milliseconds for each phase of a call. */
 export interface TimeoutOptions {
