@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import { buildConnector, errors } from 'undici'
 import { unrefTimer } from '../timers.js'
-import { errorCode } from './map-error.js'
+import { errorCode } from '../policy/error-kind.js'
 
 const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
 

@@ -1,17 +1,7 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
 import { staleAwareConnector } from '../call/connector.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
-
-export interface PoolSettings {
-  timeouts: NormalizedTimeouts
-  limits: NormalizedLimits
-  http2: boolean
-  tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
-  /** Composed over the pool, the first outermost. */
-  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
-}
+import type { PoolSettings } from '../config/options.js'
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
