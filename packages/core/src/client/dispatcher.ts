@@ -1,6 +1,6 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
-import { staleAwareConnector } from '../call/connector.js'
+import { staleAware } from '../call/connector.js'
 import type { PoolSettings } from '../config/options.js'
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
@@ -8,7 +8,23 @@ const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
 
 /** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
 export function poolOf(dispatcher: Dispatcher): Dispatcher {
-  return POOL_OF.get(dispatcher) ?? dispatcher
+  for (let under = POOL_OF.get(dispatcher); under !== undefined; under = POOL_OF.get(dispatcher)) {
+    dispatcher = under
+  }
+  return dispatcher
+}
+
+/**
+ * undici's ProxyAgent writes `host` into the headers object it is given; a call's headers may be
+ * its scope's defaults, shared by every call (and frozen when empty): the agent gets a copy.
+ */
+const copyHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+  dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string | string[]>) } }, handler)
+
+function behindProxy(agent: Dispatcher): Dispatcher {
+  const composed = agent.compose(copyHeaders)
+  POOL_OF.set(composed, agent)
+  return composed
 }
 
 /**
@@ -50,24 +66,36 @@ function createPool(settings: PoolSettings): Dispatcher {
     allowH2: settings.http2,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
-  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
-  const factory = settings.http2
-    ? (origin: string | URL, opts: object): Dispatcher => new ColdStartPool(origin, opts as Pool.Options)
-    : (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
+  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts). Every
+  // pool's connector is made stale-aware here, also behind a proxy, whose agents hand their pools
+  // the tunnelling connector through this same factory.
+  const connectTimeout = timeouts.connect
+  const factory = (origin: string | URL, opts: object): Dispatcher => {
+    const given = (opts as { connect?: unknown }).connect
+    const connector = staleAware(
+      typeof given === 'function'
+        ? (given as Parameters<typeof staleAware>[0])
+        : (buildConnector({ ...(given as object), allowH2: settings.http2 }) as Parameters<
+            typeof staleAware
+          >[0]),
+      connectTimeout,
+    )
+    const poolOptions = { ...opts, connect: connector } as Pool.Options
+    return settings.http2 ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
+  }
   if (settings.proxy === 'env') {
-    return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
+    return behindProxy(new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options))
   }
   if (settings.proxy !== undefined) {
-    return new ProxyAgent({
-      ...options,
-      connect,
-      uri: settings.proxy,
-      requestTls: connect,
-    } as ProxyAgent.Options)
+    return behindProxy(
+      new ProxyAgent({
+        ...options,
+        connect,
+        factory,
+        uri: settings.proxy,
+        requestTls: connect,
+      } as ProxyAgent.Options),
+    )
   }
-  return new Agent({
-    ...options,
-    factory,
-    connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
-  })
+  return new Agent({ ...options, factory, connect })
 }
