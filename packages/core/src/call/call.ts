@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import type { CircuitBreaker } from '../policy/breaker.js'
 import type { RetryBudget } from '../policy/budget.js'
 import type { DeadlineHolder } from './deadlines.js'
+import { type CallOwner, DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
 import { deadlines } from './deadlines.js'
 import {
   AbortError,
@@ -15,6 +16,7 @@ import {
   type RetryRecord,
   TimeoutError,
 } from '../errors.js'
+import { emitError, emitResponse, emitRetry } from '../observe/call-events.js'
 import { emit, type Hooks, observed } from '../observe/instrument.js'
 import { isLocalRefusal, mapError } from './map-error.js'
 import type { NormalizedTimeouts } from '../config/options.js'
@@ -28,37 +30,7 @@ import { isStaleConnectionError } from './connector.js'
 
 type Controller = Dispatcher.DispatchController
 
-/** How a call ended, for the per-origin counters. */
-export enum Outcome {
-  Done = 0,
-  Failed = 1,
-  /** Refused before anything was sent (undici would not send it): not counted against the origin. */
-  Refused = 2,
-}
-
-/** What a call needs from the client or scope that made it. */
-export interface CallOwner {
-  /** @internal */
-  _callSettled(call: Call, outcome: Outcome): void
-}
-
-const NO_RETRIES: RetryRecord[] = []
-Object.freeze(NO_RETRIES)
-
-/** A retried attempt's body worth reading to keep its connection; past this it is aborted. */
-const DISCARD_LIMIT = 64 * 1024
-
-enum Phase {
-  /** Dispatched, waiting for a connection or the response head. */
-  Head = 0,
-  /** The head was handed to the caller; the body is arriving. */
-  Body = 1,
-  /** A retry was decided on this attempt's status; its body is being discarded. */
-  Discard = 2,
-  /** Waiting for the next attempt (backoff). */
-  Backoff = 3,
-  Done = 4,
-}
+export { type CallOwner, Outcome } from './phase.js'
 
 /**
  * One logical request: the undici dispatch handler (new handler API), its deadlines, its retries and
@@ -318,15 +290,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     const resolve = this.#resolve!
     const reject = this.#reject!
     this.#resolve = this.#reject = null
-    if (observed(this.#hooks, 'response')) {
-      emit(this.#hooks, 'response', {
-        ...this.info,
-        status: statusCode,
-        attempts: this.attempts,
-        retries: this.retries,
-        duration: performance.now() - this.#startedAt,
-      })
-    }
+    if (observed(this.#hooks, 'response')) emitResponse(this.#hooks, this, statusCode, this.#startedAt)
     if (this.#policy.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
     else resolve(response)
   }
@@ -457,9 +421,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     const record: RetryRecord = { attempt: this.attempts, reason, delay }
     this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
     this.state.countRetry(reason)
-    if (observed(this.#hooks, 'retry')) {
-      emit(this.#hooks, 'retry', { ...this.info, attempt: this.attempts, reason, delay })
-    }
+    if (observed(this.#hooks, 'retry')) emitRetry(this.#hooks, this, reason, delay)
     // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
     this.#timer = setTimeout(this.#next, delay)
   }
@@ -486,15 +448,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#resolve = this.#reject = null
       reject(error)
     }
-    if (observed(this.#hooks, 'error')) {
-      emit(this.#hooks, 'error', {
-        ...this.info,
-        error,
-        attempts: this.attempts,
-        retries: this.retries,
-        duration: performance.now() - this.#startedAt,
-      })
-    }
+    if (observed(this.#hooks, 'error')) emitError(this.#hooks, this, error, this.#startedAt)
     this.#finish(error instanceof RequestRejectedError ? Outcome.Refused : Outcome.Failed)
   }
 
