@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { resolveClient } from '../src/config/options.js'
 import { planRequest } from '../src/config/plan.js'
 import { deriveScope, rootScope } from '../src/config/scope.js'
+import { MiddlewareChain } from '../src/middleware/chain.js'
 import { client, upstream } from './support/fixtures.js'
 
 /** A root scope config with no dispatcher behind it: planning needs no socket. */
 const scopeOf = (options: Parameters<typeof resolveClient>[0]) =>
-  rootScope(resolveClient(options), { dispatch: () => true } as never)
+  rootScope(resolveClient(options), { dispatch: () => true } as never, MiddlewareChain.of([]))
 
 describe('planRequest: options → client config → scope config → request plan, without a socket', () => {
   const scope = scopeOf({

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici'
 import type { CircuitBreaker } from '../policy/breaker.js'
 import type { RetryBudget } from '../policy/budget.js'
 import type { DeadlineHolder } from './deadlines.js'
-import { type CallOwner, DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
+import { DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
 import { deadlines } from './deadlines.js'
 import {
   AbortError,
@@ -30,7 +30,13 @@ import { isStaleConnectionError } from './connector.js'
 
 type Controller = Dispatcher.DispatchController
 
-export { type CallOwner, Outcome } from './phase.js'
+export { Outcome } from './phase.js'
+
+/** What a call needs from the client or scope that made it. */
+export interface CallOwner {
+  /** @internal */
+  _callSettled(call: Call, outcome: Outcome): void
+}
 
 /**
  * One logical request: the undici dispatch handler (new handler API), its deadlines, its retries and

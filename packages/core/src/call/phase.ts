@@ -1,5 +1,4 @@
 import type { RetryRecord } from '../errors.js'
-import type { Call } from './call.js'
 
 /** How a call ended, for the per-origin counters. */
 export enum Outcome {
@@ -7,12 +6,6 @@ export enum Outcome {
   Failed = 1,
   /** Refused before anything was sent (undici would not send it): not counted against the origin. */
   Refused = 2,
-}
-
-/** What a call needs from the client or scope that made it. */
-export interface CallOwner {
-  /** @internal */
-  _callSettled(call: Call, outcome: Outcome): void
 }
 
 export const NO_RETRIES: RetryRecord[] = []

@@ -6,7 +6,7 @@ import { planRequest } from '../config/plan.js'
 import { checkRequestKeys, type MooringRequestInit, type RequestOptions } from '../config/request.js'
 import { deriveScope, rootScope, type ScopeConfig, type ScopeOptions } from '../config/scope.js'
 import { AbortError, ClientClosedError, ConfigError, MooringError, ScopeClosedReason } from '../errors.js'
-import type { MiddlewareChain } from '../middleware/chain.js'
+import { MiddlewareChain } from '../middleware/chain.js'
 import { fromMiddlewareRequest, toMiddlewareRequest } from '../middleware/entry.js'
 import type { MooringRequest, SendRequest } from '../middleware/request.js'
 import { emit, observed } from '../observe/instrument.js'
@@ -151,7 +151,7 @@ export class MooringClient extends InFlight implements CallOwner {
       else checkRequestKeys(init, withTarget)
       // One field read when there is no middleware: the call below is the same as without the feature.
       const chain = this.#scope.middleware
-      if (chain !== null) return this.#sendThrough(chain, method, path, init)
+      if (!chain.empty) return this.#sendThrough(chain, method, path, init)
       return this.#start(method, path, init, false)
     } catch (err) {
       return this.#refused(method, path, err)
@@ -373,7 +373,11 @@ export function createClient(options: ClientOptions = {}): MooringClient {
   const config = resolveClient(options)
   const dispatcher =
     config.transport ?? (config.fetchPath === null ? createOwnedDispatcher(config) : new FetchDispatcher())
-  const client = new MooringClient(new Origins(config), null, rootScope(config, dispatcher))
+  const client = new MooringClient(
+    new Origins(config),
+    null,
+    rootScope(config, dispatcher, MiddlewareChain.of(config.middleware)),
+  )
   if (config.transport === undefined) trackUnclosed(client, 'client')
   return client
 }

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
 import { ConfigError } from '../errors.js'
-import { MiddlewareChain } from '../middleware/chain.js'
+import type { MiddlewareChain } from '../middleware/chain.js'
 import type { Middleware } from '../middleware/types.js'
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
 import { type HeaderRecord, overHeaders, serializeQuery } from './headers.js'
@@ -102,8 +102,8 @@ export interface ScopeConfig {
   readonly autoIdempotencyKey: boolean
   readonly maxResponseSize: number
   readonly maxRedirects: number
-  /** The client's middleware and every scope's down to this one; null when there is none. */
-  readonly middleware: MiddlewareChain | null
+  /** The client's middleware and every scope's down to this one (`empty` when there is none). */
+  readonly middleware: MiddlewareChain
   /** A scope opened by a `ScopeFactory`: the counts it shares with its factory; null otherwise. */
   readonly prepared: PreparedCounts | null
   /** Made by planRequest at the first plain call, then shared by every plain call of the scope. */
@@ -126,7 +126,11 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
 }
 
 /** The root client's scope config: the client's settings as every call of the tree starts from them. */
-export function rootScope(client: ClientConfig, dispatcher: Dispatcher): ScopeConfig {
+export function rootScope(
+  client: ClientConfig,
+  dispatcher: Dispatcher,
+  middleware: MiddlewareChain,
+): ScopeConfig {
   return {
     client,
     dispatcher,
@@ -143,7 +147,7 @@ export function rootScope(client: ClientConfig, dispatcher: Dispatcher): ScopeCo
     autoIdempotencyKey: client.autoIdempotencyKey,
     maxResponseSize: client.maxResponseSize,
     maxRedirects: client.maxRedirects,
-    middleware: client.middleware.length === 0 ? null : new MiddlewareChain(client.middleware),
+    middleware,
     prepared: null,
     memo: { policy: null },
   }
@@ -232,7 +236,7 @@ export function deriveScope(parent: ScopeConfig, options: unknown): ScopeConfig 
       normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? parent.autoIdempotencyKey,
     maxResponseSize,
     maxRedirects,
-    middleware: scopeMiddleware(parent.middleware, normalizeMiddleware('middleware', o.middleware)),
+    middleware: parent.middleware.extend(normalizeMiddleware('middleware', o.middleware)),
     prepared: null,
     memo: samePolicy ? parent.memo : { policy: null },
   }
@@ -247,13 +251,4 @@ function checkHeaders(value: unknown): HeadersInput {
 /** A scope's header refused: a ConfigError, as at client creation. */
 export function refuseHeader(problem: string): never {
   throw new ConfigError('headers', undefined, `valid headers (${problem})`)
-}
-
-/** The parent's chain with the scope's middleware inside it; the parent's own when the scope adds none. */
-export function scopeMiddleware(
-  parent: MiddlewareChain | null,
-  own: readonly Middleware[],
-): MiddlewareChain | null {
-  if (own.length === 0) return parent
-  return parent === null ? new MiddlewareChain(own) : parent.extend(own)
 }

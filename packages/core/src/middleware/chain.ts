@@ -9,10 +9,13 @@ import type { Middleware, Next } from './types.js'
  */
 export class MiddlewareChain {
   readonly list: readonly Middleware[]
+  /** No middleware: the client sends directly, the chain is never run. */
+  readonly empty: boolean
   readonly #nexts: Next[]
 
   constructor(list: readonly Middleware[]) {
     this.list = list
+    this.empty = list.length === 0
     this.#nexts = []
     for (let i = 0; i <= list.length; i++) this.#nexts.push((request) => this.#invoke(i, request))
   }
@@ -20,6 +23,11 @@ export class MiddlewareChain {
   /** The chain with `inner` run inside this one's: a scope's middleware under its parent's. */
   extend(inner: readonly Middleware[]): MiddlewareChain {
     return inner.length === 0 ? this : new MiddlewareChain([...this.list, ...inner])
+  }
+
+  /** The chain of a client's root scope: its middleware, or the empty chain scopes extend. */
+  static of(list: readonly Middleware[]): MiddlewareChain {
+    return list.length === 0 ? EMPTY : new MiddlewareChain(list)
   }
 
   /** Runs the request through every middleware; `raiseForStatus` is applied to what comes out. */
@@ -42,3 +50,5 @@ export class MiddlewareChain {
     return response
   }
 }
+
+const EMPTY = new MiddlewareChain([])

@@ -1,5 +1,5 @@
 import type { BodyInput } from '../config/body.js'
-import type { MooringRequestInit } from '../client/client.js'
+import type { MooringRequestInit } from '../config/request.js'
 import type { HeaderRecord } from '../config/headers.js'
 import { MooringResponse } from '../call/response.js'
 
