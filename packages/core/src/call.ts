@@ -15,7 +15,8 @@ import {
   type RetryRecord,
   TimeoutError,
 } from './errors.js'
-import { emit, type Hooks, observed } from './instrument.js'
+import { emit, type EventName, type Hooks, observed } from './instrument.js'
+import { bindDispatch, type CallContext, captureContext } from './observe/context.js'
 import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
@@ -122,6 +123,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #progressAt = 0
   /** This attempt is the half-open circuit's probe. */
   #probe = false
+  /** The caller's async context, when something can read it (observe/context.ts). */
+  #context: CallContext | null = null
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
   /** Bytes of body the call accepts; past it the call fails with ResponseTooLargeError. */
@@ -177,6 +180,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#startedAt = now
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
     this.retry.budget?.deposit(now)
+    const context = captureContext(this.hooks)
+    if (context !== null) {
+      this.#context = context
+      bindDispatch(this.options, context)
+    }
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)
@@ -337,7 +345,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     const reject = this.#reject!
     this.#resolve = this.#reject = null
     if (observed(this.hooks, 'response')) {
-      emit(this.hooks, 'response', {
+      this.#emit('response', {
         ...this.info,
         status: statusCode,
         attempts: this.attempts,
@@ -491,6 +499,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#redirectTo = null
     this.#redirectsFollowed++
     this.options = next
+    if (this.#context !== null) bindDispatch(next, this.#context)
     this.#countAttempt = false
     this.#phase = Phase.Backoff
     this.#controller = null
@@ -505,7 +514,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
     this.counters!.countRetry(reason)
     if (observed(this.hooks, 'retry')) {
-      emit(this.hooks, 'retry', { ...this.info, attempt: this.attempts, reason, delay })
+      this.#emit('retry', { ...this.info, attempt: this.attempts, reason, delay })
     }
     // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
     this.#timer = setTimeout(this.#next, delay)
@@ -514,7 +523,19 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   readonly #next = (): void => {
     this.#timer = null
     if (this.#phase !== Phase.Backoff) return
+    // The timer was set in undici's callback, in the context of whoever opened the connection.
+    if (this.#context !== null) this.#context.runInAsyncScope(this.#redispatch, this)
+    else this.#dispatch(performance.now())
+  }
+
+  #redispatch(): void {
     this.#dispatch(performance.now())
+  }
+
+  /** Hooks and channels in the caller's context: these events come from socket callbacks and timers. */
+  #emit(name: EventName, event: object): void {
+    if (this.#context === null) emit(this.hooks, name, event)
+    else this.#context.runInAsyncScope(emit, null, this.hooks, name, event)
   }
 
   #fail(err: unknown): void {
@@ -534,7 +555,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       reject(error)
     }
     if (observed(this.hooks, 'error')) {
-      emit(this.hooks, 'error', {
+      this.#emit('error', {
         ...this.info,
         error,
         attempts: this.attempts,

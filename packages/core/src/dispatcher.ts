@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
+import { contextualClientFactory } from './observe/context.js'
 import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
 
@@ -39,9 +40,13 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
   // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
+  // Each connection is a ContextualClient: a dispatch the pool queued is sent in its caller's
+  // async context (observe/context.ts).
   const factory = settings.http2
-    ? (origin: string | URL, opts: object): Dispatcher => new ColdStartPool(origin, opts as Pool.Options)
-    : (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
+    ? (origin: string | URL, opts: object): Dispatcher =>
+        new ColdStartPool(origin, { ...opts, factory: contextualClientFactory } as Pool.Options)
+    : (origin: string | URL, opts: object): Dispatcher =>
+        new Pool(origin, { ...opts, factory: contextualClientFactory } as Pool.Options)
   if (settings.proxy === 'env') {
     return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
   }
