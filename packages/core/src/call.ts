@@ -16,6 +16,7 @@ import {
   TimeoutError,
 } from './errors.js'
 import { emit, type EventName, type Hooks, observed } from './instrument.js'
+import { observeChannels } from './observe/channels.js'
 import { bindDispatch, type CallContext, captureContext } from './observe/context.js'
 import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
@@ -279,6 +280,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#started = true
     this.#waitingForConnection = false
     this.#progress++
+    if (observeChannels.poolWait.hasSubscribers) {
+      observeChannels.poolWait.publish({
+        origin: String(this.options.origin),
+        wait: performance.now() - (this.#poolDeadline - this.timeouts.pool),
+      })
+    }
   }
 
   onResponseStart(
@@ -433,7 +440,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       const reason = this.#errorRetryReason(err)
       if (reason !== null) {
         const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
-        if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
+        if (performance.now() + delay < this.#totalDeadline && this.#withdraw(reason)) {
           this.#retriesUsed++
           this.#retryLater(reason, delay)
           return
@@ -475,17 +482,27 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       delay = retryAfter
     } else delay = backoffDelay(policy, this.#retriesUsed + 1)
     if (performance.now() + delay >= this.#totalDeadline) return false
-    if (!this.#withdraw()) return false
+    if (!this.#withdraw(`status:${status}`)) return false
     this.#retriesUsed++
     this.#nextDelay = delay
     this.#nextReason = `status:${status}`
     return true
   }
 
-  #withdraw(): boolean {
+  #withdraw(reason: string): boolean {
     const budget = this.retry.budget
     if (budget === null || budget.tryWithdraw()) return true
     this.counters!.budgetRefusals++
+    if (observeChannels.retryRefused.hasSubscribers) {
+      const refused = { origin: String(this.options.origin), reason }
+      if (this.#context === null) observeChannels.retryRefused.publish(refused)
+      else
+        this.#context.runInAsyncScope(
+          observeChannels.retryRefused.publish,
+          observeChannels.retryRefused,
+          refused,
+        )
+    }
     return false
   }
 

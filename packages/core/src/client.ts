@@ -44,6 +44,7 @@ import { type ClientStats, type OriginState, readPoolStats } from './stats.js'
 import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
+import { observeChannels } from './observe/channels.js'
 import { expectMs } from './validate.js'
 
 export interface RequestOptions {
@@ -674,5 +675,6 @@ export function createClient(options: ClientOptions = {}): MooringClient {
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
   if (owns) trackUnclosed(client, 'client')
+  if (observeChannels.client.hasSubscribers) observeChannels.client.publish({ client })
   return client
 }

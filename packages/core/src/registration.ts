@@ -5,6 +5,7 @@ import type { RegistrationNames } from './names.js'
 import type { ScopeFactory } from './scope-factory.js'
 import type { HeaderRecord } from './headers.js'
 import { isTransportOwned } from './refused-headers.js'
+import { observeChannels } from './observe/channels.js'
 import { TRACE_CONTEXT_HEADERS, traceContextInjected } from './observe/propagation.js'
 import {
   type ClientOptions,
@@ -233,6 +234,8 @@ export class Registration implements PluginRegistration {
     if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
     // Validated once here; per request a scope is opened with no option parsing.
     this.#scopes = mode === 'request' ? this.client.prepareScope(template) : null
+    if (observeChannels.registration.hasSubscribers)
+      observeChannels.registration.publish({ registration: this })
   }
 
   #appClient(given: unknown, clientOptions: Record<string, unknown>): MooringClient {

@@ -120,7 +120,7 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
 
 export function createRoot(options: NormalizedClientOptions, base: Base | undefined): Root {
   const states = new Map<string, OriginState>()
-  const baseState = base === undefined ? undefined : newOriginState(options)
+  const baseState = base === undefined ? undefined : newOriginState(options, base.origin)
   if (base !== undefined) states.set(base.origin, baseState!)
   return { options, base, hooks: options.hooks, states, baseState }
 }
@@ -130,17 +130,17 @@ export function originState(root: Root, origin: string): OriginState {
   if (origin === root.base?.origin) return root.baseState!
   let state = root.states.get(origin)
   if (state === undefined) {
-    state = newOriginState(root.options)
+    state = newOriginState(root.options, origin)
     root.states.set(origin, state)
   }
   return state
 }
 
-function newOriginState(options: NormalizedClientOptions): OriginState {
+function newOriginState(options: NormalizedClientOptions, origin: string): OriginState {
   const budget = options.retry?.budget
   return new OriginState(
     budget == null ? null : new RetryBudget(budget.ratio, budget.minPerSecond, budget.ttl),
-    options.circuitBreaker === null ? null : new CircuitBreaker(options.circuitBreaker),
+    options.circuitBreaker === null ? null : new CircuitBreaker(options.circuitBreaker, origin),
   )
 }
 
