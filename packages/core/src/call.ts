@@ -17,7 +17,7 @@ import {
 } from './errors.js'
 import { emit, type EventName, type Hooks, observed } from './instrument.js'
 import { observeChannels } from './observe/channels.js'
-import { bindDispatch, type CallContext, captureContext } from './observe/context.js'
+import { type CallContext, captureContext, dispatchInContext } from './observe/context.js'
 import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
@@ -181,11 +181,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#startedAt = now
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
     this.retry.budget?.deposit(now)
-    const context = captureContext(this.hooks)
-    if (context !== null) {
-      this.#context = context
-      bindDispatch(this.options, context)
-    }
+    this.#context = captureContext(this.hooks)
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)
@@ -210,7 +206,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#waitingForConnection = true
     this.#poolDeadline = now + this.timeouts.pool
     try {
-      this.dispatcher.dispatch(this.options, this)
+      if (this.#context === null) this.dispatcher.dispatch(this.options, this)
+      else dispatchInContext(this.dispatcher, this.options, this, this.#context)
     } catch (err) {
       this.#attemptFailed(err)
     }
@@ -516,7 +513,6 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#redirectTo = null
     this.#redirectsFollowed++
     this.options = next
-    if (this.#context !== null) bindDispatch(next, this.#context)
     this.#countAttempt = false
     this.#phase = Phase.Backoff
     this.#controller = null

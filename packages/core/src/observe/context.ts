@@ -40,13 +40,25 @@ export function captureContext(hooks: Hooks | null): CallContext | null {
   return new AsyncResource('MooringCall')
 }
 
-/** The context of each call's dispatch options while it may sit in a pool's queue. */
+/** The context of the dispatch options a pool queued: a WeakMap entry only for those (an entry per call costs ~1 µs in GC). */
 const queuedContexts = new WeakMap<object, CallContext>()
 let contextsTaken = false
+/** Set when a ContextualClient is reached: a dispatch that returns without reaching one was queued. */
+let reached = false
 
-/** Notes the context `options` are dispatched in, for a pool that sends them later from its queue. */
-export function bindDispatch(options: Dispatcher.DispatchOptions, context: CallContext): void {
-  queuedContexts.set(options, context)
+/**
+ * Dispatches `options` on `dispatcher` from the call's context; when the pool queued them (no
+ * connection of it was reached before `dispatch` returned), notes their context for when it sends them.
+ */
+export function dispatchInContext(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  handler: Dispatcher.DispatchHandler,
+  context: CallContext,
+): void {
+  reached = false
+  dispatcher.dispatch(options, handler)
+  if (!reached) queuedContexts.set(options, context)
 }
 
 /**
@@ -58,6 +70,7 @@ export function bindDispatch(options: Dispatcher.DispatchOptions, context: CallC
  */
 export class ContextualClient extends Client {
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    reached = true
     if (contextsTaken) {
       const context = queuedContexts.get(options)
       if (context !== undefined) return context.runInAsyncScope(super.dispatch, this, options, handler)

@@ -2,11 +2,13 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import {
   type Attributes,
   type Counter,
+  createNoopMeter,
   type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
   type ObservableResult,
+  ProxyTracerProvider,
   trace,
   ValueType,
 } from '@opentelemetry/api'
@@ -25,6 +27,10 @@ export interface MooringInstrumentationOptions {
 }
 
 export interface MooringInstrumentation {
+  /** True when a meter provider was registered (or given): Mooring's instruments record. */
+  readonly metrics: boolean
+  /** True when a tracer provider was registered: Mooring adds its events to the caller's span. */
+  readonly tracing: boolean
   /** Reads `client.stats()` for the connection and request gauges (clients created after `instrumentMooring()` are found by themselves). */
   observe(client: MooringClient): void
   /** Reads `registration.stats()` for the scope counters (registrations created after are found by themselves). */
@@ -81,9 +87,10 @@ function errorType(error: { code?: string; name?: string; phase?: string }): str
  * starts no span of its own, so the attempts stay direct children of the caller's span.
  */
 export function instrumentMooring(options: MooringInstrumentationOptions = {}): MooringInstrumentation {
-  const withTracing = options.tracing !== false
-  const withMetrics = options.metrics !== false
   const meter: Meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE)
+  // With no SDK behind the API, nothing is subscribed: calls capture no context and build no event.
+  const withTracing = options.tracing !== false && tracerProviderRegistered()
+  const withMetrics = options.metrics !== false && !isNoopMeter(meter)
   const subscriptions: Array<[string, (message: unknown) => void]> = []
   const on = <T>(name: string, handler: (message: T) => void): void => {
     const listener = handler as (message: unknown) => void
@@ -154,47 +161,53 @@ export function instrumentMooring(options: MooringInstrumentationOptions = {}): 
     on<PoolWaitMessage>('mooring:pool-wait', (m) => poolWait?.record(m.wait / 1000, server(m.origin)))
   }
 
-  on<ResponseEvent>('mooring:response', (e) => {
-    duration?.record(e.duration / 1000, {
-      'http.request.method': e.method,
-      ...server(originOf(e.url)),
-      'http.response.status_code': e.status,
-    })
-  })
-  on<RetryEvent>('mooring:retry', (e) => {
-    retries?.add(1, { ...server(originOf(e.url)), 'mooring.retry.reason': e.reason })
-    if (withTracing) {
-      trace.getActiveSpan()?.addEvent('mooring.retry', {
-        'http.request.resend_count': e.attempt,
-        'mooring.retry.reason': e.reason,
-        'mooring.retry.delay_ms': Math.round(e.delay),
-      })
-    }
-  })
-  on<RetryRefusedMessage>('mooring:retry-refused', (m) => {
-    refusals?.add(1, { ...server(m.origin), 'mooring.retry.reason': m.reason })
-    if (withTracing)
-      trace.getActiveSpan()?.addEvent('mooring.retry_budget.refused', { 'mooring.retry.reason': m.reason })
-  })
-  on<ErrorEvent>('mooring:error', (e) => {
-    const error = e.error as ErrorEvent['error'] & { phase?: string; delivery?: string }
-    const type = errorType(error)
-    if (e.attempts > 0) {
+  if (withMetrics)
+    on<ResponseEvent>('mooring:response', (e) => {
       duration?.record(e.duration / 1000, {
         'http.request.method': e.method,
         ...server(originOf(e.url)),
-        'error.type': type,
+        'http.response.status_code': e.status,
       })
-    }
-    if (!withTracing) return
-    const attributes: Attributes = { 'error.type': type, 'mooring.attempts': e.attempts }
-    if (error.phase !== undefined) attributes['mooring.timeout.phase'] = error.phase
-    if (error.delivery !== undefined) attributes['mooring.delivery'] = error.delivery
-    if (error.code === 'MOORING_CIRCUIT_OPEN') attributes['mooring.circuit_breaker.state'] = 'open'
-    trace.getActiveSpan()?.addEvent('mooring.error', attributes)
-  })
+    })
+  if (withMetrics || withTracing)
+    on<RetryEvent>('mooring:retry', (e) => {
+      retries?.add(1, { ...server(originOf(e.url)), 'mooring.retry.reason': e.reason })
+      if (withTracing) {
+        trace.getActiveSpan()?.addEvent('mooring.retry', {
+          'http.request.resend_count': e.attempt,
+          'mooring.retry.reason': e.reason,
+          'mooring.retry.delay_ms': Math.round(e.delay),
+        })
+      }
+    })
+  if (withMetrics || withTracing)
+    on<RetryRefusedMessage>('mooring:retry-refused', (m) => {
+      refusals?.add(1, { ...server(m.origin), 'mooring.retry.reason': m.reason })
+      if (withTracing)
+        trace.getActiveSpan()?.addEvent('mooring.retry_budget.refused', { 'mooring.retry.reason': m.reason })
+    })
+  if (withMetrics || withTracing)
+    on<ErrorEvent>('mooring:error', (e) => {
+      const error = e.error as ErrorEvent['error'] & { phase?: string; delivery?: string }
+      const type = errorType(error)
+      if (e.attempts > 0) {
+        duration?.record(e.duration / 1000, {
+          'http.request.method': e.method,
+          ...server(originOf(e.url)),
+          'error.type': type,
+        })
+      }
+      if (!withTracing) return
+      const attributes: Attributes = { 'error.type': type, 'mooring.attempts': e.attempts }
+      if (error.phase !== undefined) attributes['mooring.timeout.phase'] = error.phase
+      if (error.delivery !== undefined) attributes['mooring.delivery'] = error.delivery
+      if (error.code === 'MOORING_CIRCUIT_OPEN') attributes['mooring.circuit_breaker.state'] = 'open'
+      trace.getActiveSpan()?.addEvent('mooring.error', attributes)
+    })
 
   return {
+    metrics: withMetrics,
+    tracing: withTracing,
     observe(client) {
       clients.add(new WeakRef(client))
     },
@@ -207,6 +220,18 @@ export function instrumentMooring(options: MooringInstrumentationOptions = {}): 
       registrations.clear()
     },
   }
+}
+
+/** True when the meter is the API's no-op one: no meter provider registered. */
+function isNoopMeter(meter: Meter): boolean {
+  return meter.constructor === createNoopMeter().constructor
+}
+
+/** True when an SDK's tracer provider is registered behind the API's proxy. */
+function tracerProviderRegistered(): boolean {
+  const provider = trace.getTracerProvider()
+  if (!(provider instanceof ProxyTracerProvider)) return true
+  return provider.getDelegate().constructor !== new ProxyTracerProvider().getDelegate().constructor
 }
 
 function eachOrigin(

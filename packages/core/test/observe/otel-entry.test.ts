@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,5 +41,19 @@ describe('@mooring/core/otel', () => {
     expect(pkg.dependencies).not.toHaveProperty('@opentelemetry/api')
     expect(pkg.peerDependenciesMeta['@opentelemetry/api']?.optional).toBe(true)
     expect(pkg.exports).toHaveProperty('./otel')
+  })
+})
+
+describe('instrumentMooring() with no OpenTelemetry SDK registered', () => {
+  it('subscribes to nothing, so calls capture no context and build no event', async () => {
+    const { instrumentMooring } = await import('@mooring/core/otel')
+    const names = ['mooring:request', 'mooring:response', 'mooring:retry', 'mooring:error', 'mooring:client']
+    const instrumentation = instrumentMooring()
+    try {
+      expect([instrumentation.metrics, instrumentation.tracing]).toEqual([false, false])
+      expect(names.filter((name) => diagnosticsChannel.hasSubscribers(name))).toEqual([])
+    } finally {
+      instrumentation.disable()
+    }
   })
 })
