@@ -13,7 +13,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 /** An upstream that answers its first search 503 (Retry-After: 0), and the next ones. */
 async function startFlakyUpstream() {
   let searches = 0
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     searches++
     if (searches === 1) {
       res.writeHead(503, { 'retry-after': '0' }).end()
