@@ -207,7 +207,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#poolDeadline = now + this.timeouts.pool
     try {
       if (this.#context === null) this.dispatcher.dispatch(this.options, this)
-      else dispatchInContext(this.dispatcher, this.options, this, this.#context)
+      else {
+        const resendCount = this.attempts - 1 + this.#redirectsFollowed
+        dispatchInContext(this.dispatcher, this.options, this, this.#context, resendCount)
+      }
     } catch (err) {
       this.#attemptFailed(err)
     }

@@ -3,5 +3,5 @@
  * `@opentelemetry/api` (an optional peer dependency). A subpath of its own, so the main entry
  * imports no @opentelemetry package and an app that does not import this pays nothing.
  */
-export { instrumentMooring } from './observe/otel.js'
+export { instrumentMooring, undiciSpanAttributes } from './observe/otel.js'
 export type { MooringInstrumentation, MooringInstrumentationOptions } from './observe/otel.js'

@@ -40,11 +40,28 @@ export function captureContext(hooks: Hooks | null): CallContext | null {
   return new AsyncResource('MooringCall')
 }
 
-/** The context of the dispatch options a pool queued: a WeakMap entry only for those (an entry per call costs ~1 µs in GC). */
-const queuedContexts = new WeakMap<object, CallContext>()
+/** What a queued dispatch needs when the pool sends it. */
+interface QueuedDispatch {
+  context: CallContext
+  resendCount: number
+}
+
+/** The dispatch options a pool queued: a WeakMap entry only for those (an entry per call costs ~1 µs in GC). */
+const queuedDispatches = new WeakMap<object, QueuedDispatch>()
 let contextsTaken = false
 /** Set when a ContextualClient is reached: a dispatch that returns without reaching one was queued. */
 let reached = false
+/**
+ * The resend count (attempts before this one) of the observed call being dispatched right now, or
+ * -1: read by a tracing instrumentation's start-span hook, which undici calls synchronously from
+ * `dispatch` (`undici:request:create`).
+ */
+let dispatchingResend = -1
+
+/** `http.request.resend_count` of the request undici is creating now, when a Mooring call creates it; else undefined. */
+export function currentResendCount(): number | undefined {
+  return dispatchingResend === -1 ? undefined : dispatchingResend
+}
 
 /**
  * Dispatches `options` on `dispatcher` from the call's context; when the pool queued them (no
@@ -55,10 +72,16 @@ export function dispatchInContext(
   options: Dispatcher.DispatchOptions,
   handler: Dispatcher.DispatchHandler,
   context: CallContext,
+  resendCount: number,
 ): void {
   reached = false
-  dispatcher.dispatch(options, handler)
-  if (!reached) queuedContexts.set(options, context)
+  dispatchingResend = resendCount
+  try {
+    dispatcher.dispatch(options, handler)
+  } finally {
+    dispatchingResend = -1
+  }
+  if (!reached) queuedDispatches.set(options, { context, resendCount })
 }
 
 /**
@@ -71,9 +94,17 @@ export function dispatchInContext(
 export class ContextualClient extends Client {
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     reached = true
-    if (contextsTaken) {
-      const context = queuedContexts.get(options)
-      if (context !== undefined) return context.runInAsyncScope(super.dispatch, this, options, handler)
+    if (contextsTaken && dispatchingResend === -1) {
+      const queued = queuedDispatches.get(options)
+      if (queued !== undefined) {
+        queuedDispatches.delete(options)
+        dispatchingResend = queued.resendCount
+        try {
+          return queued.context.runInAsyncScope(super.dispatch, this, options, handler)
+        } finally {
+          dispatchingResend = -1
+        }
+      }
     }
     return super.dispatch(options, handler)
   }

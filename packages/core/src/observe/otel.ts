@@ -16,7 +16,9 @@ import type { MooringClient } from '../client.js'
 import type { ErrorEvent, ResponseEvent, RetryEvent } from '../instrument.js'
 import type { Registration } from '../registration.js'
 import type { BreakerMessage, PoolWaitMessage, RetryRefusedMessage } from './channels.js'
+import { currentResendCount } from './context.js'
 
+/** Options of `instrumentMooring()`. */
 export interface MooringInstrumentationOptions {
   /** Where the instruments are made. Default: the global meter provider (`metrics.getMeterProvider()`). */
   meterProvider?: MeterProvider
@@ -26,6 +28,7 @@ export interface MooringInstrumentationOptions {
   metrics?: boolean
 }
 
+/** What `instrumentMooring()` returns: what it found on, and how to stop it. */
 export interface MooringInstrumentation {
   /** True when a meter provider was registered (or given): Mooring's instruments record. */
   readonly metrics: boolean
@@ -232,6 +235,21 @@ function tracerProviderRegistered(): boolean {
   const provider = trace.getTracerProvider()
   if (!(provider instanceof ProxyTracerProvider)) return true
   return provider.getDelegate().constructor !== new ProxyTracerProvider().getDelegate().constructor
+}
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({})
+
+/**
+ * For `new UndiciInstrumentation({ startSpanHook: undiciSpanAttributes })`: puts
+ * `http.request.resend_count` on the span of a Mooring attempt that is a retry, a replay or a
+ * redirect hop (OpenTelemetry's HTTP client conventions set it there, from 1). undici calls the
+ * hook while Mooring dispatches the attempt, so it reads the count Mooring set for it.
+ */
+export function undiciSpanAttributes(): Attributes {
+  const resendCount = currentResendCount()
+  return resendCount === undefined || resendCount === 0
+    ? NO_ATTRIBUTES
+    : { 'http.request.resend_count': resendCount }
 }
 
 function eachOrigin(

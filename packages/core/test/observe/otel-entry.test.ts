@@ -37,7 +37,7 @@ describe('@mooring/core/otel', () => {
     const main = [...packagesOf(resolve(srcDir, 'index.ts'))]
     expect(main.filter((name) => name.startsWith('@opentelemetry/'))).toEqual([])
     const otel = [...packagesOf(resolve(srcDir, 'otel.ts'))].filter((name) => !name.startsWith('node:'))
-    expect(otel).toEqual(['@opentelemetry/api'])
+    expect(otel.sort()).toEqual(['@opentelemetry/api', 'undici'])
     expect(pkg.dependencies).not.toHaveProperty('@opentelemetry/api')
     expect(pkg.peerDependenciesMeta['@opentelemetry/api']?.optional).toBe(true)
     expect(pkg.exports).toHaveProperty('./otel')

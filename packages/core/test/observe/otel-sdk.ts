@@ -1,5 +1,8 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api'
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
+import {
+  UndiciInstrumentation,
+  type UndiciInstrumentationConfig,
+} from '@opentelemetry/instrumentation-undici'
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -18,12 +21,12 @@ export interface TracingSdk {
   shutdown(): Promise<void>
 }
 
-export function startTracing(): TracingSdk {
+export function startTracing(config: UndiciInstrumentationConfig = {}): TracingSdk {
   const exporter = new InMemorySpanExporter()
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
   // The global tracer provider, the AsyncLocalStorage context manager and the W3C propagator.
   provider.register()
-  const instrumentation = new UndiciInstrumentation()
+  const instrumentation = new UndiciInstrumentation(config)
   instrumentation.setTracerProvider(provider)
   instrumentation.enable()
   return {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { SpanKind, trace } from '@opentelemetry/api'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { undiciSpanAttributes } from '@mooring/core/otel'
 import { Registration } from '../../src/index.js'
 import * as fixture from '../support/fixtures.js'
 import { sleep } from '../support/upstream.js'
@@ -8,7 +9,7 @@ import { parentOf, startTracing, type TracingSdk } from './otel-sdk.js'
 
 let sdk: TracingSdk
 beforeEach(() => {
-  sdk = startTracing()
+  sdk = startTracing({ startSpanHook: undiciSpanAttributes })
 })
 afterEach(async () => {
   await sdk.shutdown()
@@ -66,6 +67,8 @@ describe('tracing with the OpenTelemetry SDK and instrumentation-undici', () => 
     ]) {
       const attempts = clientSpans.filter((s) => s.attributes['url.path'] === path)
       expect(attempts.map((s) => s.attributes['http.response.status_code'])).toEqual([503, 200])
+      // OpenTelemetry's resend count, on the retried attempt's own span (undiciSpanAttributes).
+      expect(attempts.map((s) => s.attributes['http.request.resend_count'])).toEqual([undefined, 1])
       for (const attempt of attempts) {
         expect(attempt.spanContext().traceId).toBe(span.spanContext().traceId)
         expect(parentOf(attempt)).toBe(span.spanContext().spanId)
