@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { Client, type Dispatcher } from 'undici'
-import { channels, type Hooks } from '../instrument.js'
+import { channels, type Hooks } from './instrument.js'
 
 /**
  * The async context a call was made in, restored for everything the call does later from another

@@ -12,9 +12,9 @@ import {
   trace,
   ValueType,
 } from '@opentelemetry/api'
-import type { MooringClient } from '../client.js'
-import type { ErrorEvent, ResponseEvent, RetryEvent } from '../instrument.js'
-import type { Registration } from '../registration.js'
+import type { MooringClient } from '../client/client.js'
+import type { ErrorEvent, ResponseEvent, RetryEvent } from './instrument.js'
+import type { Registration } from '../client/registration.js'
 import type { BreakerMessage, PoolWaitMessage, RetryRefusedMessage } from './channels.js'
 import { currentResendCount } from './context.js'
 

@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 import type { HeadersInput, HeaderValue } from './options.js'
 import { refusedHeaderProblem } from './refused-headers.js'
 import { isPlainObject } from './validate.js'
@@ -52,30 +52,31 @@ function put(
   const name = checkedName(rawName, onProblem)
   const refused = refusedHeaderProblem(name, value)
   if (refused !== undefined) onProblem(refused)
-  if (Array.isArray(value)) {
+  if (typeof value === 'string') {
+    const problem = valueProblem(name, value)
+    if (problem) onProblem(problem)
+    out[name] = value
+  } else if (typeof value === 'number' && Number.isFinite(value)) {
+    out[name] = String(value)
+  } else if (Array.isArray(value)) {
     const values: string[] = []
-    for (const v of value as readonly string[]) {
-      const s = headerText(name, v, onProblem)
-      const problem = valueProblem(name, s)
+    for (const v of value as readonly unknown[]) {
+      if (typeof v !== 'string') onProblem(wrongType(name, v, 'an array of strings'))
+      const problem = valueProblem(name, v as string)
       if (problem) onProblem(problem)
-      values.push(s)
+      values.push(v as string)
     }
     out[name] = values
-    return
+  } else {
+    // A function would be sent as its source text, an object as "[object Object]": refused.
+    onProblem(wrongType(name, value, 'a string, a finite number or an array of strings'))
   }
-  const s = typeof value === 'string' ? value : headerText(name, value, onProblem)
-  const problem = valueProblem(name, s)
-  if (problem) onProblem(problem)
-  out[name] = s
 }
 
-/** `String(value)`, or a problem for a value with no string form (a null-prototype object). */
-function headerText(name: string, value: unknown, onProblem: (problem: string) => never): string {
-  try {
-    return String(value)
-  } catch {
-    return onProblem(`header ${JSON.stringify(name)} has a value with no string form`)
-  }
+/** Why a header value of the wrong type is refused: its type, never the value (it may be a secret). */
+function wrongType(name: string, value: unknown, expected: string): string {
+  const type = Array.isArray(value) ? 'array' : typeof value
+  return `header ${JSON.stringify(name)} has a value of type ${type}; expected ${expected}`
 }
 
 /**
@@ -156,4 +157,32 @@ export function serializeQuery(query: unknown, defaults?: string, path = 'query'
 
 export function configQuery(path: string, input: unknown): string {
   return serializeQuery(input, undefined, path)
+}
+
+/** `headers` without the entries still equal to a default: what a request carried from its client. */
+export function withoutDefaultHeaders(headers: HeaderRecord, defaults: HeaderRecord): HeaderRecord {
+  const out: HeaderRecord = {}
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
+    const value = headers[name]
+    const given = defaults[name]
+    if (given !== undefined && String(given) === String(value)) continue
+    out[name] = value
+  }
+  return out
+}
+
+/** `url` without the query pairs that came from `defaults` (a serialised query). */
+export function withoutDefaultQuery(url: string, defaults: string): string {
+  if (defaults === '') return url
+  const q = url.indexOf('?')
+  if (q === -1) return url
+  const hash = url.indexOf('#', q)
+  const given = new URLSearchParams(defaults)
+  const kept = new URLSearchParams()
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1, hash === -1 ? undefined : hash))) {
+    if (!given.getAll(key).includes(value)) kept.append(key, value)
+  }
+  const rest = kept.toString()
+  return url.slice(0, q) + (rest === '' ? '' : `?${rest}`)
 }

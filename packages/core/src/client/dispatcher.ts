@@ -1,8 +1,8 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
-import { contextualClientFactory } from './observe/context.js'
-import { staleAwareConnector } from './stale.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
+import { contextualClientFactory } from '../observe/context.js'
+import { staleAwareConnector } from '../call/connector.js'
+import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
 
 export interface PoolSettings {
   timeouts: NormalizedTimeouts
@@ -10,6 +10,28 @@ export interface PoolSettings {
   http2: boolean
   tls: TlsOptions | undefined
   proxy: string | 'env' | undefined
+  /** Composed over the pool, the first outermost. */
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
+}
+
+/** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
+const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
+
+/** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
+export function poolOf(dispatcher: Dispatcher): Dispatcher {
+  return POOL_OF.get(dispatcher) ?? dispatcher
+}
+
+/**
+ * The owned pool with the client's `interceptors` composed over it (undici's `compose`): they see
+ * each attempt Mooring's Call dispatches, and close with the pool.
+ */
+export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+  const pool = createPool(settings)
+  if (settings.interceptors.length === 0) return pool
+  const composed = pool.compose(...settings.interceptors)
+  POOL_OF.set(composed, pool)
+  return composed
 }
 
 /**
@@ -18,7 +40,7 @@ export interface PoolSettings {
  * proxy; the per-origin Pool is what holds `limits.connections`, and its `clientTtl` is what
  * retires connections past `limits.maxLifetime`.
  */
-export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+function createPool(settings: PoolSettings): Dispatcher {
   const { timeouts, limits, tls } = settings
   const connect = {
     timeout: timeouts.connect,

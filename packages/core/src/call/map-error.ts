@@ -5,8 +5,8 @@ import {
   RequestRejectedError,
   type MooringRequestInfo,
   TimeoutError,
-} from './errors.js'
-import type { NormalizedTimeouts } from './options.js'
+} from '../errors.js'
+import type { NormalizedTimeouts } from '../config/options.js'
 
 /**
  * HTTP/2 streams the server did not process, so safe to send again whatever the method (RFC 9113
