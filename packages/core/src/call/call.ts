@@ -181,7 +181,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#startedAt = now
     if (this.signal !== undefined) this.signal.addEventListener('abort', this)
     this.retry.budget?.deposit(now)
-    this.#context = captureContext(this.hooks)
+    this.#context = captureContext(this.hooks, this.dispatcher)
     if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)

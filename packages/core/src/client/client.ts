@@ -57,6 +57,7 @@ import { checkRequestKeys } from '../config/request-keys.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { observeChannels } from '../observe/channels.js'
+import { markRunsUserCode } from '../observe/context.js'
 import { expectMs } from '../config/validate.js'
 
 export interface RequestOptions {
@@ -829,6 +830,8 @@ export function createClient(options: ClientOptions = {}): MooringClient {
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
   if (owns) trackUnclosed(client, 'client')
+  // A given transport is the user's code: its calls keep their context for every attempt.
+  if (!owns) markRunsUserCode(normalized.transport!)
   if (observeChannels.client.hasSubscribers) observeChannels.client.publish({ client })
   return client
 }

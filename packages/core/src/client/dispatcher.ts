@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
-import { contextualClientFactory } from '../observe/context.js'
+import { contextualClientFactory, markRunsUserCode } from '../observe/context.js'
 import { staleAwareConnector } from '../call/connector.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
 
@@ -31,6 +31,7 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   if (settings.interceptors.length === 0) return pool
   const composed = pool.compose(...settings.interceptors)
   POOL_OF.set(composed, pool)
+  markRunsUserCode(composed)
   return composed
 }
 

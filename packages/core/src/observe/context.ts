@@ -20,14 +20,26 @@ export type CallContext = AsyncResource
 /** undici's first message for a request, where OpenTelemetry's and other APMs' undici instrumentations start a span and inject its headers. */
 export const undiciRequestCreate = diagnosticsChannel.channel('undici:request:create')
 
+/** Dispatchers that run the user's code per attempt: interceptors composed over a pool, a given transport. */
+const runUserCode = new WeakSet<Dispatcher>()
+let anyRunsUserCode = false
+
+/** Notes that `dispatcher` runs the user's code on each dispatch, so its calls keep their context. */
+export function markRunsUserCode(dispatcher: Dispatcher): void {
+  runUserCode.add(dispatcher)
+  anyRunsUserCode = true
+}
+
 /**
  * The context of the call starting now, or null when nothing could tell one context from another:
- * no hook, and no subscriber on a `mooring:*` channel or on undici's request channel (which is
- * where tracing instrumentations listen). A call made then pays one boolean check per channel.
+ * no hook, no subscriber on a `mooring:*` channel or on undici's request channel (which is where
+ * tracing instrumentations listen), and no user code in the dispatcher (interceptors, a given
+ * transport). A call made then pays one boolean check per channel.
  */
-export function captureContext(hooks: Hooks | null): CallContext | null {
+export function captureContext(hooks: Hooks | null, dispatcher: Dispatcher): CallContext | null {
   if (
     hooks === null &&
+    !(anyRunsUserCode && runUserCode.has(dispatcher)) &&
     !undiciRequestCreate.hasSubscribers &&
     !channels.request.hasSubscribers &&
     !channels.response.hasSubscribers &&

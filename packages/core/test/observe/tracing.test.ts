@@ -129,3 +129,31 @@ describe('tracing with the OpenTelemetry SDK and instrumentation-undici', () => 
     expect(withoutOtel?.headers['x-request-id']).toBe('req-1')
   })
 })
+
+describe('the caller’s context with no hook and no instrumentation', () => {
+  it('reaches an interceptor on every attempt of concurrent calls sharing one connection', async () => {
+    await sdk.shutdown() // no subscriber on undici's channels: only the interceptor needs the context
+    sdk = startTracing()
+    sdk.instrumentation.disable()
+    const upstream = await flakyUpstream()
+    const requestId = new AsyncLocalStorage<string>()
+    const seen: string[] = []
+    const client = fixture.client({
+      baseUrl: upstream.url,
+      limits: { connections: 1 },
+      retry: { limit: 1, backoff: { base: 5, max: 5 }, budget: false },
+      interceptors: [
+        (dispatch) => (options, handler) => {
+          seen.push(`${options.path} in ${requestId.getStore()}`)
+          return dispatch(options, handler)
+        },
+      ],
+    })
+    await (await client.get('/warm')).text()
+    seen.length = 0
+    const call = (name: string) =>
+      requestId.run(`request ${name}`, async () => (await client.get(`/${name}`)).text())
+    await Promise.all([call('a'), call('b')])
+    expect(seen.sort()).toEqual(['/a in request a', '/a in request a', '/b in request b', '/b in request b'])
+  })
+})
