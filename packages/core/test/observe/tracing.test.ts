@@ -95,6 +95,54 @@ describe('tracing with the OpenTelemetry SDK and instrumentation-undici', () => 
     ])
   })
 
+  it('keeps a redirect hop in its caller’s trace, with its resend count, and its hooks in its request', async () => {
+    const upstream = await fixture.upstream(async (req, res) => {
+      await sleep(10)
+      if (req.url?.startsWith('/old/')) res.writeHead(302, { location: req.url.replace('/old/', '/new/') })
+      res.end()
+    })
+    const requestId = new AsyncLocalStorage<string>()
+    const seen: string[] = []
+    const client = fixture.client({
+      baseUrl: upstream.url,
+      limits: { connections: 1 },
+      followRedirects: true,
+      hooks: {
+        onResponse: (e) =>
+          seen.push(`${e.status} ${e.url.slice(upstream.url.length)} in ${requestId.getStore()}`),
+      },
+    })
+    await (await client.get('/warm')).text()
+    seen.length = 0
+    const tracer = trace.getTracer('test')
+    const inbound = (name: string) =>
+      requestId.run(`request ${name}`, () =>
+        tracer.startActiveSpan(`inbound ${name}`, async (span) => {
+          await (await client.get(`/old/${name}`)).text()
+          span.end()
+          return span
+        }),
+      )
+    // Two at once (each hop queued behind the other's request), then one alone (its hop sent at once).
+    const spans = await Promise.all([inbound('a'), inbound('b')])
+    spans.push(await inbound('c'))
+    for (const [i, name] of ['a', 'b', 'c'].entries()) {
+      const hops = sdk
+        .spans()
+        .filter((s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.path']).endsWith(`/${name}`))
+      expect(hops.map((s) => [s.attributes['url.path'], s.attributes['http.request.resend_count']])).toEqual([
+        [`/old/${name}`, undefined],
+        [`/new/${name}`, 1],
+      ])
+      for (const hop of hops) expect(parentOf(hop)).toBe(spans[i]!.spanContext().spanId)
+    }
+    expect(seen.sort()).toEqual([
+      '200 /new/a in request a',
+      '200 /new/b in request b',
+      '200 /new/c in request c',
+    ])
+  })
+
   it('sends one traceparent when propagate names it and the instrumentation injects it', async () => {
     const upstream = await fixture.upstream()
     const registration = new Registration({
