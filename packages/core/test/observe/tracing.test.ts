@@ -143,6 +143,42 @@ describe('tracing with the OpenTelemetry SDK and instrumentation-undici', () => 
     ])
   })
 
+  it('keeps a stale-connection replay in its caller’s trace and its onRetry in its request', async () => {
+    // The server drops a keep-alive connection when a second request arrives on it, unanswered.
+    const served = new WeakMap<object, number>()
+    const upstream = await fixture.upstream((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1
+      served.set(req.socket, n)
+      if (n > 1) req.socket.destroy()
+      else res.end('ok')
+    })
+    const requestId = new AsyncLocalStorage<string>()
+    const seen: string[] = []
+    const client = fixture.client({
+      baseUrl: upstream.url,
+      limits: { connections: 1 },
+      retry: false,
+      hooks: { onRetry: (e) => seen.push(`${e.reason} in ${requestId.getStore()}`) },
+    })
+    await (await client.get('/warm')).text() // opens the connection outside any span or store
+    const span = await requestId.run('request x', () =>
+      trace.getTracer('test').startActiveSpan('inbound x', async (inbound) => {
+        const response = await client.get('/x')
+        await response.text()
+        expect(response.attempts).toBe(2)
+        inbound.end()
+        return inbound
+      }),
+    )
+    const attempts = sdk
+      .spans()
+      .filter((s) => s.kind === SpanKind.CLIENT && s.attributes['url.path'] === '/x')
+    expect(attempts).toHaveLength(2)
+    for (const attempt of attempts) expect(parentOf(attempt)).toBe(span.spanContext().spanId)
+    expect(attempts.map((s) => s.attributes['http.request.resend_count'])).toEqual([undefined, 1])
+    expect(seen).toEqual(['stale-connection in request x'])
+  })
+
   it('sends one traceparent when propagate names it and the instrumentation injects it', async () => {
     const upstream = await fixture.upstream()
     const registration = new Registration({
