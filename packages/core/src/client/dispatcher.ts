@@ -1,25 +1,31 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
+import { staleAware } from '../call/connector.js'
+import type { PoolSettings } from '../config/options.js'
 import { contextualClientFactory, markRunsUserCode } from '../observe/context.js'
-import { staleAwareConnector } from '../call/connector.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
-
-export interface PoolSettings {
-  timeouts: NormalizedTimeouts
-  limits: NormalizedLimits
-  http2: boolean
-  tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
-  /** Composed over the pool, the first outermost. */
-  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
-}
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
 
 /** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
 export function poolOf(dispatcher: Dispatcher): Dispatcher {
-  return POOL_OF.get(dispatcher) ?? dispatcher
+  for (let under = POOL_OF.get(dispatcher); under !== undefined; under = POOL_OF.get(dispatcher)) {
+    dispatcher = under
+  }
+  return dispatcher
+}
+
+/**
+ * undici's ProxyAgent writes `host` into the headers object it is given; a call's headers may be
+ * its scope's defaults, shared by every call (and frozen when empty): the agent gets a copy.
+ */
+const copyHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+  dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string | string[]>) } }, handler)
+
+function behindProxy(agent: Dispatcher): Dispatcher {
+  const composed = agent.compose(copyHeaders)
+  POOL_OF.set(composed, agent)
+  return composed
 }
 
 /**
@@ -31,6 +37,7 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   if (settings.interceptors.length === 0) return pool
   const composed = pool.compose(...settings.interceptors)
   POOL_OF.set(composed, pool)
+  // Interceptors are the user's code, run on every attempt: their calls keep their context.
   markRunsUserCode(composed)
   return composed
 }
@@ -62,28 +69,38 @@ function createPool(settings: PoolSettings): Dispatcher {
     allowH2: settings.http2,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
-  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
-  // Each connection is a ContextualClient: a dispatch the pool queued is sent in its caller's
-  // async context (observe/context.ts).
-  const factory = settings.http2
-    ? (origin: string | URL, opts: object): Dispatcher =>
-        new ColdStartPool(origin, { ...opts, factory: contextualClientFactory } as Pool.Options)
-    : (origin: string | URL, opts: object): Dispatcher =>
-        new Pool(origin, { ...opts, factory: contextualClientFactory } as Pool.Options)
+  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts). Every
+  // pool's connector is made stale-aware here, also behind a proxy, whose agents hand their pools
+  // the tunnelling connector through this same factory.
+  const connectTimeout = timeouts.connect
+  const factory = (origin: string | URL, opts: object): Dispatcher => {
+    const given = (opts as { connect?: unknown }).connect
+    const connector = staleAware(
+      typeof given === 'function'
+        ? (given as Parameters<typeof staleAware>[0])
+        : (buildConnector({ ...(given as object), allowH2: settings.http2 }) as Parameters<
+            typeof staleAware
+          >[0]),
+      connectTimeout,
+    )
+    // Each connection a ContextualClient: a dispatch the pool queued is sent in its caller's async
+    // context (observe/context.ts).
+    const poolOptions = { ...opts, connect: connector, factory: contextualClientFactory } as Pool.Options
+    return settings.http2 ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
+  }
   if (settings.proxy === 'env') {
-    return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
+    return behindProxy(new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options))
   }
   if (settings.proxy !== undefined) {
-    return new ProxyAgent({
-      ...options,
-      connect,
-      uri: settings.proxy,
-      requestTls: connect,
-    } as ProxyAgent.Options)
+    return behindProxy(
+      new ProxyAgent({
+        ...options,
+        connect,
+        factory,
+        uri: settings.proxy,
+        requestTls: connect,
+      } as ProxyAgent.Options),
+    )
   }
-  return new Agent({
-    ...options,
-    factory,
-    connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
-  })
+  return new Agent({ ...options, factory, connect })
 }

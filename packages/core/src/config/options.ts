@@ -6,6 +6,8 @@ import {
 } from '../policy/breaker.js'
 import { ConfigError } from '../errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
+import { configHeaders, configQuery, type HeaderRecord } from './headers.js'
+import { type Base, toBase } from './target.js'
 import { fanOut, type HookFunction, type Hooks } from '../observe/instrument.js'
 import type { Middleware } from '../middleware/types.js'
 import { redactUrl, type ShownQuery } from '../observe/redact.js'
@@ -302,6 +304,43 @@ export interface NormalizedClientOptions {
   /** Query keys shown in clear in messages and events (`redact.showQuery`). */
   shownQuery: ShownQuery
 }
+
+/** What a pool is made from: the client's, or an isolated scope's over the client's. */
+export interface PoolSettings {
+  timeouts: NormalizedTimeouts
+  limits: NormalizedLimits
+  http2: boolean
+  tls: TlsOptions | undefined
+  proxy: string | 'env' | undefined
+  /** Composed over the pool; as with undici's compose, the last one sees a request first. */
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
+}
+
+/**
+ * The second stage of the configuration pipeline (options → client config → scope config →
+ * request plan): every client option validated and normalized, `headers` and `query` included.
+ */
+export interface ClientConfig extends NormalizedClientOptions {
+  /** `baseUrl` as the origin and path prefix paths resolve against. */
+  readonly target: Base | undefined
+  readonly headers: HeaderRecord
+  /** Serialised, without the `?`. */
+  readonly query: string
+}
+
+/** Validates and normalizes `createClient`'s options, all of them, once. */
+export function resolveClient(input: unknown): ClientConfig {
+  const options = normalizeClientOptions(input)
+  const o = (input ?? {}) as Record<string, unknown>
+  return {
+    ...options,
+    target: toBase(options.base),
+    headers: o.headers === undefined ? NO_HEADERS : configHeaders('headers', o.headers),
+    query: o.query === undefined ? '' : configQuery('query', o.query),
+  }
+}
+
+const NO_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 
 export function normalizeClientOptions(
   input: unknown,
