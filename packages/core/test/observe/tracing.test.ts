@@ -215,7 +215,7 @@ describe('tracing with the OpenTelemetry SDK and instrumentation-undici', () => 
 })
 
 describe('the caller’s context with no hook and no instrumentation', () => {
-  it('reaches an interceptor on every attempt of concurrent calls sharing one connection', async () => {
+  it('reaches an interceptor on every attempt, and middleware, of concurrent calls sharing one connection', async () => {
     await sdk.shutdown() // no subscriber on undici's channels: only the interceptor needs the context
     sdk = startTracing()
     sdk.instrumentation.disable()
@@ -232,12 +232,26 @@ describe('the caller’s context with no hook and no instrumentation', () => {
           return dispatch(options, handler)
         },
       ],
+      middleware: [
+        async (request, next) => {
+          const response = await next(request)
+          seen.push(`middleware ${new URL(request.url).pathname} in ${requestId.getStore()}`)
+          return response
+        },
+      ],
     })
     await (await client.get('/warm')).text()
     seen.length = 0
     const call = (name: string) =>
       requestId.run(`request ${name}`, async () => (await client.get(`/${name}`)).text())
     await Promise.all([call('a'), call('b')])
-    expect(seen.sort()).toEqual(['/a in request a', '/a in request a', '/b in request b', '/b in request b'])
+    expect(seen.sort()).toEqual([
+      '/a in request a',
+      '/a in request a',
+      '/b in request b',
+      '/b in request b',
+      'middleware /a in request a',
+      'middleware /b in request b',
+    ])
   })
 })
