@@ -4,7 +4,7 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createRegistration } from '@mooring/core'
-import { instrumentMooring } from '@mooring/core/otel'
+import { instrumentMooring, undiciSpanAttributes } from '@mooring/core/otel'
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
@@ -38,6 +38,8 @@ export async function traceOneSearch() {
   // The demo's own request to the app (by fetch, also undici) is the "browser": not traced.
   const undici = new UndiciInstrumentation({
     ignoreRequestHook: (request) => request.path.startsWith('/movies/'),
+    // http.request.resend_count on a retried attempt's span.
+    startSpanHook: undiciSpanAttributes,
   })
   undici.setTracerProvider(provider)
   undici.enable()
@@ -96,7 +98,9 @@ function describeSpan(span) {
   const a = span.attributes
   if (a['url.path'] !== undefined) {
     const status = a['http.response.status_code'] ?? a['error.type'] ?? '?'
-    return `${span.name} ${a['url.path']}${a['url.query'] ?? ''}  → ${status}  (${ms(span)} ms, outbound attempt)`
+    const resend =
+      a['http.request.resend_count'] === undefined ? '' : `, resend ${a['http.request.resend_count']}`
+    return `${span.name} ${a['url.path']}${a['url.query'] ?? ''}  → ${status}  (${ms(span)} ms, outbound attempt${resend})`
   }
   return `${span.name}  (${ms(span)} ms, inbound)`
 }

@@ -12,7 +12,7 @@ describe('pnpm demo --trace', () => {
       'GET /movies/search  (N ms, inbound)',
       '├─ GET /3/search/tv?query=…  → 503  (N ms, outbound attempt)',
       '├─ ↻ retry #1: status:503, after N ms',
-      '└─ GET /3/search/tv?query=…  → 200  (N ms, outbound attempt)',
+      '└─ GET /3/search/tv?query=…  → 200  (N ms, outbound attempt, resend 1)',
     ])
   })
 })
