@@ -2,7 +2,7 @@ import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyA
 import { ColdStartPool } from './cold-start.js'
 import { staleAware } from '../call/connector.js'
 import type { PoolSettings } from '../config/options.js'
-import { contextualClientFactory, markRunsUserCode } from '../observe/context.js'
+import { callerContextClientFactory, markRunsUserCode } from '../observe/context.js'
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
@@ -83,9 +83,9 @@ function createPool(settings: PoolSettings): Dispatcher {
           >[0]),
       connectTimeout,
     )
-    // Each connection a ContextualClient: a dispatch the pool queued is sent in its caller's async
+    // Each connection a CallerContextClient: a dispatch the pool queued is sent in its caller's async
     // context (observe/context.ts).
-    const poolOptions = { ...opts, connect: connector, factory: contextualClientFactory } as Pool.Options
+    const poolOptions = { ...opts, connect: connector, factory: callerContextClientFactory } as Pool.Options
     return settings.http2 ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
   }
   if (settings.proxy === 'env') {

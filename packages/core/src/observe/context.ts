@@ -61,7 +61,7 @@ interface QueuedDispatch {
 /** The dispatch options a pool queued: a WeakMap entry only for those (an entry per call costs ~1 µs in GC). */
 const queuedDispatches = new WeakMap<object, QueuedDispatch>()
 let contextsTaken = false
-/** Set when a ContextualClient is reached: a dispatch that returns without reaching one was queued. */
+/** Set when a CallerContextClient is reached: a dispatch that returns without reaching one was queued. */
 let reached = false
 /**
  * The resend count (attempts before this one) of the observed call being dispatched right now, or
@@ -103,7 +103,7 @@ export function dispatchInContext(
  * the context of the call that made it. A dispatch that goes at once already runs in it; a pool
  * that never saw a call with a context pays one boolean check per dispatch.
  */
-export class ContextualClient extends Client {
+export class CallerContextClient extends Client {
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     reached = true
     if (contextsTaken && dispatchingResend === -1) {
@@ -122,7 +122,7 @@ export class ContextualClient extends Client {
   }
 }
 
-/** The Pool `factory` that makes ContextualClients. */
-export function contextualClientFactory(origin: string | URL, options: object): Dispatcher {
-  return new ContextualClient(origin, options as Client.Options)
+/** The Pool `factory` that makes CallerContextClients. */
+export function callerContextClientFactory(origin: string | URL, options: object): Dispatcher {
+  return new CallerContextClient(origin, options as Client.Options)
 }
