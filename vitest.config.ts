@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against the sources, so a change in core is seen by the plugins without a rebuild.
     alias: {
       '@mooring/core/testing': fileURLToPath(new URL('./packages/core/src/testing.ts', import.meta.url)),
+      '@mooring/core/otel': fileURLToPath(new URL('./packages/core/src/otel.ts', import.meta.url)),
       '@mooring/core': src('core'),
       '@mooring/express': src('express'),
       '@mooring/fastify': src('fastify'),

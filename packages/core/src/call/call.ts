@@ -16,8 +16,10 @@ import {
   type RetryRecord,
   TimeoutError,
 } from '../errors.js'
-import { emitError, emitResponse, emitRetry } from '../observe/call-events.js'
-import { emit, type Hooks, observed } from '../observe/instrument.js'
+import { errorEvent, responseEvent, retryEvent } from '../observe/call-events.js'
+import { emit, type EventName, type Hooks, observed } from '../observe/instrument.js'
+import { observeChannels } from '../observe/channels.js'
+import { type CallContext, captureContext, dispatchInContext } from '../observe/context.js'
 import { awaitRefusalVerdict, type RefusalWaiter } from './h2-refusal.js'
 import { attemptDelivery, isH2Refusal, isLocalRefusal, mapError } from './map-error.js'
 import type { NormalizedTimeouts } from '../config/options.js'
@@ -103,6 +105,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   #progressAt = 0
   /** This attempt is the half-open circuit's probe. */
   #probe = false
+  /** The caller's async context, when something can read it (observe/context.ts). */
+  #context: CallContext | null = null
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
   #redirectsFollowed = 0
@@ -141,6 +145,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this.#startedAt = now
     if (this.#signal !== undefined) this.#signal.addEventListener('abort', this)
     this.#budget?.deposit(now)
+    this.#context = captureContext(this.#hooks, this.dispatcher)
     if (observed(this.#hooks, 'request')) emit(this.#hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)
@@ -165,7 +170,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this.#waitingForConnection = true
     this.#poolDeadline = now + this.#timeouts.pool
     try {
-      this.dispatcher.dispatch(this.options, this)
+      if (this.#context === null) this.dispatcher.dispatch(this.options, this)
+      else {
+        const resendCount = this.attempts - 1 + this.#redirectsFollowed
+        dispatchInContext(this.dispatcher, this.options, this, this.#context, resendCount)
+      }
     } catch (err) {
       this.#attemptFailed(err)
     }
@@ -238,6 +247,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this.#started = true
     this.#waitingForConnection = false
     this.#progress++
+    if (observeChannels.poolWait.hasSubscribers) {
+      observeChannels.poolWait.publish({
+        origin: String(this.options.origin),
+        wait: performance.now() - (this.#poolDeadline - this.#timeouts.pool),
+      })
+    }
   }
 
   onResponseStart(
@@ -310,7 +325,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     const resolve = this.#resolve!
     const reject = this.#reject!
     this.#resolve = this.#reject = null
-    if (observed(this.#hooks, 'response')) emitResponse(this.#hooks, this, statusCode, this.#startedAt)
+    if (observed(this.#hooks, 'response'))
+      this.#emit('response', responseEvent(this, statusCode, this.#startedAt))
     if (this.#policy.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
     else resolve(response)
   }
@@ -421,7 +437,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     const reason = errorRetryReason(retry, this.#retriesUsed, err, delivery)
     if (reason !== null) {
       const delay = errorRetryDelay(retry, this.#retriesUsed, this.#totalDeadline - performance.now())
-      if (delay !== NO_RETRY && this.#withdraw()) {
+      if (delay !== NO_RETRY && this.#withdraw(reason)) {
         this.#retriesUsed++
         if (delivery === 'maybe') this.#reached = true
         this.#retryLater(reason, delay)
@@ -434,17 +450,27 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   #shouldRetryStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
     const msLeft = this.#totalDeadline - performance.now()
     const delay = statusRetryDelay(this.#policy, this.#retriesUsed, status, headers['retry-after'], msLeft)
-    if (delay === NO_RETRY || !this.#withdraw()) return false
+    if (delay === NO_RETRY || !this.#withdraw(`status:${status}`)) return false
     this.#retriesUsed++
     this.#nextDelay = delay
     this.#nextReason = `status:${status}`
     return true
   }
 
-  #withdraw(): boolean {
+  #withdraw(reason: string): boolean {
     const budget = this.#budget
     if (budget === null || budget.tryWithdraw()) return true
     this.state.budgetRefusals++
+    if (observeChannels.retryRefused.hasSubscribers) {
+      const refused = { origin: String(this.options.origin), reason }
+      if (this.#context === null) observeChannels.retryRefused.publish(refused)
+      else
+        this.#context.runInAsyncScope(
+          observeChannels.retryRefused.publish,
+          observeChannels.retryRefused,
+          refused,
+        )
+    }
     return false
   }
 
@@ -471,7 +497,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     const record: RetryRecord = { attempt: this.attempts, reason, delay }
     this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
     this.state.countRetry(reason)
-    if (observed(this.#hooks, 'retry')) emitRetry(this.#hooks, this, reason, delay)
+    if (observed(this.#hooks, 'retry')) this.#emit('retry', retryEvent(this, reason, delay))
     // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
     this.#timer = setTimeout(this.#next, delay)
   }
@@ -479,7 +505,19 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   readonly #next = (): void => {
     this.#timer = null
     if (this.#phase !== Phase.Backoff) return
+    // The timer was set in undici's callback, in the context of whoever opened the connection.
+    if (this.#context !== null) this.#context.runInAsyncScope(this.#redispatch, this)
+    else this.#dispatch(performance.now())
+  }
+
+  #redispatch(): void {
     this.#dispatch(performance.now())
+  }
+
+  /** Hooks and channels in the caller's context: these events come from socket callbacks and timers. */
+  #emit(name: EventName, event: object): void {
+    if (this.#context === null) emit(this.#hooks, name, event)
+    else this.#context.runInAsyncScope(emit, null, this.#hooks, name, event)
   }
 
   #fail(err: unknown): void {
@@ -498,7 +536,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       this.#resolve = this.#reject = null
       reject(error)
     }
-    if (observed(this.#hooks, 'error')) emitError(this.#hooks, this, error, this.#startedAt)
+    if (observed(this.#hooks, 'error')) this.#emit('error', errorEvent(this, error, this.#startedAt))
     this.#finish(error instanceof RequestRejectedError ? Outcome.Refused : Outcome.Failed)
   }
 

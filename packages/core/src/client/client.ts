@@ -21,6 +21,8 @@ import { InFlight } from './in-flight.js'
 import { Origins } from './origins.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
+import { observeChannels } from '../observe/channels.js'
+import { markRunsUserCode } from '../observe/context.js'
 
 export type { MooringRequestInit, RequestOptions, ScopeOptions }
 
@@ -379,5 +381,8 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     rootScope(config, dispatcher, MiddlewareChain.of(config.middleware)),
   )
   if (config.transport === undefined) trackUnclosed(client, 'client')
+  // A given transport is the user's code: its calls keep their context for every attempt.
+  else markRunsUserCode(config.transport)
+  if (observeChannels.client.hasSubscribers) observeChannels.client.publish({ client })
   return client
 }

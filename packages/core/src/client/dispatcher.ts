@@ -2,6 +2,7 @@ import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyA
 import { ColdStartPool } from './cold-start.js'
 import { staleAware } from '../call/connector.js'
 import type { PoolSettings } from '../config/options.js'
+import { callerContextClientFactory, markRunsUserCode } from '../observe/context.js'
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
@@ -36,6 +37,8 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   if (settings.interceptors.length === 0) return pool
   const composed = pool.compose(...settings.interceptors)
   POOL_OF.set(composed, pool)
+  // Interceptors are the user's code, run on every attempt: their calls keep their context.
+  markRunsUserCode(composed)
   return composed
 }
 
@@ -80,7 +83,9 @@ function createPool(settings: PoolSettings): Dispatcher {
           >[0]),
       connectTimeout,
     )
-    const poolOptions = { ...opts, connect: connector } as Pool.Options
+    // Each connection a CallerContextClient: a dispatch the pool queued is sent in its caller's async
+    // context (observe/context.ts).
+    const poolOptions = { ...opts, connect: connector, factory: callerContextClientFactory } as Pool.Options
     return settings.http2 ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
   }
   if (settings.proxy === 'env') {

@@ -18,7 +18,7 @@ export class Origins {
     this.#config = config
     this.#baseOrigin = config.target?.origin
     if (this.#baseOrigin !== undefined) {
-      this.#base = this.#make()
+      this.#base = this.#make(this.#baseOrigin)
       this.states.set(this.#baseOrigin, this.#base)
     }
   }
@@ -28,18 +28,18 @@ export class Origins {
     if (origin === this.#baseOrigin) return this.#base!
     let state = this.states.get(origin)
     if (state === undefined) {
-      state = this.#make()
+      state = this.#make(origin)
       this.states.set(origin, state)
     }
     return state
   }
 
-  #make(): OriginState {
+  #make(origin: string): OriginState {
     const config = this.#config
     const budget = config.retry?.budget
     return new OriginState(
       budget == null ? null : new RetryBudget(budget.ratio, budget.minPerSecond, budget.ttl),
-      config.circuitBreaker === null ? null : new CircuitBreaker(config.circuitBreaker),
+      config.circuitBreaker === null ? null : new CircuitBreaker(config.circuitBreaker, origin),
     )
   }
 }

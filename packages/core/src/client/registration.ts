@@ -5,6 +5,8 @@ import type { RegistrationNames } from './names.js'
 import type { ScopeFactory } from './scope-factory.js'
 import type { HeaderRecord } from '../config/headers.js'
 import { isTransportOwned } from '../config/refused-headers.js'
+import { observeChannels } from '../observe/channels.js'
+import { TRACE_CONTEXT_HEADERS, traceContextInjected } from '../observe/propagation.js'
 import {
   type ClientOptions,
   DEFAULT_LIMITS,
@@ -36,7 +38,12 @@ export interface RegistrationOptions extends ClientOptions {
   requestTls?: TlsOptions
   /** Calls one inbound request may have in flight at once, so no request takes the whole pool. */
   maxConcurrent?: number
-  /** Inbound headers copied onto every outbound call of the request (`x-request-id`, `traceparent`). */
+  /**
+   * Inbound headers copied onto every outbound call of the request (`x-request-id`, `traceparent`).
+   * `traceparent`, `tracestate` and `baggage` are copied only while no tracing instrumentation of
+   * undici is on: when one is, it injects them for its own span of each attempt, and a copy would
+   * send them twice.
+   */
   propagate?: readonly string[]
   /** Milliseconds an inbound request has; its calls get what is left of it. */
   deadline?: number
@@ -137,6 +144,8 @@ export class Registration implements PluginRegistration {
   readonly #ownsClient: boolean
   readonly #scopes: ScopeFactory | null
   readonly #propagate: readonly string[]
+  /** `propagate` without the trace-context headers, for when a tracing instrumentation injects them (observe/propagation.ts). */
+  readonly #propagateUntraced: readonly string[]
   readonly #deadline: number
   readonly #storage = new AsyncLocalStorage<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
@@ -169,6 +178,8 @@ export class Registration implements PluginRegistration {
       throw new ConfigError('propagate', propagate, 'an array of header names')
     }
     this.#propagate = propagate.map((h: string) => h.toLowerCase())
+    const untraced = this.#propagate.filter((h) => !TRACE_CONTEXT_HEADERS.has(h))
+    this.#propagateUntraced = untraced.length === this.#propagate.length ? this.#propagate : untraced
     const owned = this.#propagate.find(isTransportOwned)
     if (owned !== undefined)
       throw new ConfigError('propagate', propagate, `header names a request may send (not ${owned})`)
@@ -223,6 +234,8 @@ export class Registration implements PluginRegistration {
     if (maxConcurrent !== undefined) template.maxConcurrent = maxConcurrent
     // Validated once here; per request a scope is opened with no option parsing.
     this.#scopes = mode === 'request' ? this.client.prepareScope(template) : null
+    if (observeChannels.registration.hasSubscribers)
+      observeChannels.registration.publish({ registration: this })
   }
 
   #appClient(given: unknown, clientOptions: Record<string, unknown>): MooringClient {
@@ -263,7 +276,11 @@ export class Registration implements PluginRegistration {
   #propagated(headers: InboundRequest['headers']): HeaderRecord | undefined {
     let out: HeaderRecord | undefined
     const isWebHeaders = typeof (headers as Headers).get === 'function'
-    for (const name of this.#propagate) {
+    const names =
+      this.#propagateUntraced !== this.#propagate && traceContextInjected()
+        ? this.#propagateUntraced
+        : this.#propagate
+    for (const name of names) {
       const value = isWebHeaders
         ? (headers as Headers).get(name)
         : (headers as Record<string, string | string[]>)[name]

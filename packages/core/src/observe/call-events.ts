@@ -1,37 +1,30 @@
 import type { MooringError, MooringRequestInfo, RetryRecord } from '../errors.js'
-import { emit, type Hooks } from './instrument.js'
+import type { ErrorEvent, ResponseEvent, RetryEvent } from './instrument.js'
 
-/** What the events of a call read from it; `info` is built (the URL redacted) only when someone listens. */
+/**
+ * The payloads of a call's events, built only when someone listens (`observed(hooks, name)`); the
+ * call emits them in its caller's async context. `info` redacts the URL, so it is read here, not
+ * per call.
+ */
 interface CallFacts {
   readonly info: MooringRequestInfo
   readonly attempts: number
   readonly retries: readonly RetryRecord[]
 }
 
-/** The response head arrived. Call only when `observed(hooks, 'response')`. */
-export function emitResponse(hooks: Hooks | null, call: CallFacts, status: number, startedAt: number): void {
+/** The response head arrived. */
+export function responseEvent(call: CallFacts, status: number, startedAt: number): ResponseEvent {
   const { attempts, retries } = call
-  emit(hooks, 'response', {
-    ...call.info,
-    status,
-    attempts,
-    retries,
-    duration: performance.now() - startedAt,
-  })
+  return { ...call.info, status, attempts, retries, duration: performance.now() - startedAt }
 }
 
 /** An attempt failed and another is coming after `delay` ms. */
-export function emitRetry(hooks: Hooks | null, call: CallFacts, reason: string, delay: number): void {
-  emit(hooks, 'retry', { ...call.info, attempt: call.attempts, reason, delay })
+export function retryEvent(call: CallFacts, reason: string, delay: number): RetryEvent {
+  return { ...call.info, attempt: call.attempts, reason, delay }
 }
 
 /** The call failed. */
-export function emitError(
-  hooks: Hooks | null,
-  call: CallFacts,
-  error: MooringError,
-  startedAt: number,
-): void {
+export function errorEvent(call: CallFacts, error: MooringError, startedAt: number): ErrorEvent {
   const { attempts, retries } = call
-  emit(hooks, 'error', { ...call.info, error, attempts, retries, duration: performance.now() - startedAt })
+  return { ...call.info, error, attempts, retries, duration: performance.now() - startedAt }
 }

@@ -1,5 +1,6 @@
 import { CircuitState, ConsecutiveBreaker, type IBreaker, SamplingBreaker } from 'cockatiel'
 import { ConfigError } from '../errors.js'
+import { observeChannels } from '../observe/channels.js'
 import { expectMs, expectObject, expectPositiveInt } from '../config/validate.js'
 
 /**
@@ -32,10 +33,18 @@ export class CircuitBreaker {
   #state = CircuitState.Closed
   #openedAt = 0
   #probing = false
+  /** The origin it guards, for `mooring:circuit-breaker`. */
+  readonly #origin: string
 
-  constructor(options: NormalizedBreakerOptions) {
+  constructor(options: NormalizedBreakerOptions, origin = '') {
     this.#halfOpenAfter = options.halfOpenAfter
     this.#breaker = options.createBreaker()
+    this.#origin = origin
+  }
+
+  #changed(): void {
+    if (observeChannels.breaker.hasSubscribers)
+      observeChannels.breaker.publish({ origin: this.#origin, state: this.state })
   }
 
   get state(): 'closed' | 'open' | 'half-open' {
@@ -52,6 +61,7 @@ export class CircuitBreaker {
     if (this.#state === CircuitState.Open) {
       if (performance.now() - this.#openedAt < this.#halfOpenAfter) return 'open'
       this.#state = CircuitState.HalfOpen
+      this.#changed()
     }
     if (this.#probing) return 'open'
     this.#probing = true
@@ -62,6 +72,7 @@ export class CircuitBreaker {
     if (probe) {
       this.#probing = false
       this.#state = CircuitState.Closed
+      this.#changed()
     }
     this.#breaker.success(this.#state)
   }
@@ -83,6 +94,7 @@ export class CircuitBreaker {
   #open(): void {
     this.#state = CircuitState.Open
     this.#openedAt = performance.now()
+    this.#changed()
   }
 }
 
