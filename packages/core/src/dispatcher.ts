@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import type { NormalizedProxy } from './features/proxy.js'
 import { ColdStartPool } from './cold-start.js'
 import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
@@ -8,7 +9,7 @@ export interface PoolSettings {
   limits: NormalizedLimits
   http2: boolean
   tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
+  proxy: NormalizedProxy | 'env' | undefined
 }
 
 /**
@@ -49,7 +50,8 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
     return new ProxyAgent({
       ...options,
       connect,
-      uri: settings.proxy,
+      uri: settings.proxy.uri,
+      token: settings.proxy.token,
       requestTls: connect,
     } as ProxyAgent.Options)
   }

@@ -32,6 +32,7 @@ export type {
   TlsOptions,
 } from './options.js'
 export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUTS } from './options.js'
+export type { ProxyOptions } from './features/proxy.js'
 export type { ClientStats, OriginStats, PoolStats } from './stats.js'
 export type { BodyInput } from './body.js'
 export type { RetryOptions } from './retry.js'

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
+import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
 import { redactUrl, type ShownQuery } from './redact.js'
@@ -60,8 +61,11 @@ export interface ClientOptions {
   /** Negotiate HTTP/2 over TLS (undici `allowH2`). */
   http2?: boolean
   tls?: TlsOptions
-  /** An explicit proxy URL, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
-  proxy?: string | URL | 'env'
+  /**
+   * An explicit proxy URL (credentials in it are sent as `Proxy-Authorization` and redacted
+   * everywhere), `{ url, token }`, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+   */
+  proxy?: string | URL | ProxyOptions | 'env'
   /**
    * Any undici Dispatcher to send through instead of an owned pool; or `'fetch'` to send through the
    * runtime's global `fetch` (what Mooring does by itself on Bun and Cloudflare Workers).
@@ -263,7 +267,7 @@ export interface NormalizedClientOptions {
   limits: NormalizedLimits
   http2: boolean
   tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
+  proxy: NormalizedProxy | 'env' | undefined
   transport: Dispatcher | undefined
   /**
    * Set when the client sends through the runtime's `fetch` (no pool of its own): the runtime where
@@ -289,18 +293,7 @@ export function normalizeClientOptions(
 ): NormalizedClientOptions {
   const o = input === undefined ? {} : expectObject('', input, keys)
   const base = o.baseUrl === undefined ? undefined : parseBaseUrl('baseUrl', o.baseUrl)
-  let proxy: string | undefined
-  if (o.proxy !== undefined) {
-    if (o.proxy === 'env') proxy = 'env'
-    else {
-      const url = parseBaseUrl('proxy', o.proxy)
-      // undici's ProxyAgent takes an origin; anything after it fails there with a bare "invalid url".
-      if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-        throw new ConfigError('proxy', redactUrl(url.href), 'a proxy URL with no path, query or fragment')
-      }
-      proxy = url.href
-    }
-  }
+  const proxy = normalizeProxy('proxy', o.proxy)
   if (o.transport !== undefined && o.transport !== 'fetch' && !isDispatcher(o.transport)) {
     throw new ConfigError(
       'transport',
