@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { type Http2Option, perProtocolPipelining } from './features/http2.js'
 import type { NormalizedProxy } from './features/proxy.js'
 import { ColdStartPool } from './cold-start.js'
 import { staleAwareConnector } from './stale.js'
@@ -7,7 +8,8 @@ import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options
 export interface PoolSettings {
   timeouts: NormalizedTimeouts
   limits: NormalizedLimits
-  http2: boolean
+  http2: Http2Option
+  h2Streams: number | null
   tls: TlsOptions | undefined
   proxy: NormalizedProxy | 'env' | undefined
 }
@@ -36,12 +38,17 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
     clientTtl: limits.maxLifetime === 0 ? null : limits.maxLifetime,
     headersTimeout: timeouts.headers,
     bodyTimeout: timeouts.body,
-    allowH2: settings.http2,
+    allowH2: settings.http2 !== false,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
   // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
+  const h2Streams = settings.h2Streams
   const factory = settings.http2
-    ? (origin: string | URL, opts: object): Dispatcher => new ColdStartPool(origin, opts as Pool.Options)
+    ? (origin: string | URL, opts: object): Dispatcher =>
+        new ColdStartPool(
+          origin,
+          (h2Streams === null ? opts : perProtocolPipelining(opts, h2Streams)) as Pool.Options,
+        )
     : (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
   if (settings.proxy === 'env') {
     return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
@@ -58,6 +65,11 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   return new Agent({
     ...options,
     factory,
-    connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
+    // useH2c (undici 7.30, not yet in its BuildOptions type): h2 without TLS on http: origins.
+    connect: staleAwareConnector({
+      ...connect,
+      allowH2: settings.http2 !== false,
+      useH2c: settings.http2 === 'prior-knowledge',
+    } as buildConnector.BuildOptions),
   })
 }

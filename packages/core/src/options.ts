@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
+import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import type { Hooks } from './instrument.js'
@@ -58,8 +59,12 @@ export interface ClientOptions {
   query?: QueryInput
   timeout?: TimeoutOptions
   limits?: LimitOptions
-  /** Negotiate HTTP/2 over TLS (undici `allowH2`). */
-  http2?: boolean
+  /**
+   * Negotiate HTTP/2 over TLS (undici `allowH2`); concurrent calls share one session (up to 100
+   * streams unless `limits.pipelining` says otherwise). `'prior-knowledge'` also speaks h2c to
+   * `http:` origins.
+   */
+  http2?: Http2Option
   tls?: TlsOptions
   /**
    * An explicit proxy URL (credentials in it are sent as `Proxy-Authorization` and redacted
@@ -265,7 +270,9 @@ export interface NormalizedClientOptions {
   base: URL | undefined
   timeouts: NormalizedTimeouts
   limits: NormalizedLimits
-  http2: boolean
+  http2: Http2Option
+  /** Streams per h2 connection when `limits.pipelining` was not set (HTTP/1.1 then stays at 1); null when it was, or without http2. */
+  h2Streams: number | null
   tls: TlsOptions | undefined
   proxy: NormalizedProxy | 'env' | undefined
   transport: Dispatcher | undefined
@@ -294,6 +301,7 @@ export function normalizeClientOptions(
   const o = input === undefined ? {} : expectObject('', input, keys)
   const base = o.baseUrl === undefined ? undefined : parseBaseUrl('baseUrl', o.baseUrl)
   const proxy = normalizeProxy('proxy', o.proxy)
+  const http2 = normalizeHttp2('http2', o.http2)
   if (o.transport !== undefined && o.transport !== 'fetch' && !isDispatcher(o.transport)) {
     throw new ConfigError(
       'transport',
@@ -329,7 +337,8 @@ export function normalizeClientOptions(
     base,
     timeouts: normalizeTimeouts('timeout', o.timeout, DEFAULT_TIMEOUTS),
     limits: normalizeLimits('limits', o.limits, DEFAULT_LIMITS),
-    http2: o.http2 === undefined ? false : expectBoolean('http2', o.http2),
+    http2,
+    h2Streams: h2StreamsFor(http2, o.limits),
     tls: normalizeTls('tls', o.tls),
     proxy,
     transport: o.transport === 'fetch' ? undefined : (o.transport as Dispatcher | undefined),
@@ -348,6 +357,13 @@ export function normalizeClientOptions(
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
     shownQuery: normalizeRedact('redact', o.redact),
   }
+}
+
+/** Streams per h2 connection by default, unless `limits.pipelining` is set (then it rules both protocols). */
+export function h2StreamsFor(http2: Http2Option, limits: unknown): number | null {
+  if (http2 === false) return null
+  const pipelining = (limits as { pipelining?: unknown } | undefined)?.pipelining
+  return pipelining === undefined ? H2_DEFAULT_STREAMS : null
 }
 
 export function normalizeMaxResponseSize(path: string, value: unknown): number | undefined {

@@ -19,6 +19,7 @@ import {
   type QueryInput,
   type RequestTimeoutOptions,
   type TlsOptions,
+  h2StreamsFor,
 } from './options.js'
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 import { OriginState } from './stats.js'
@@ -183,6 +184,7 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       },
       limits: normalizeLimits('limits', o.limits, rootOptions.limits),
       http2: rootOptions.http2,
+      h2Streams: o.limits === undefined ? rootOptions.h2Streams : h2StreamsFor(rootOptions.http2, o.limits),
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
     }
