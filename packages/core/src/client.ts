@@ -45,6 +45,8 @@ import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
+import { type PaginateOptions, paginate } from './features/paginate.js'
+import { withDefaultUserAgent } from './features/user-agent.js'
 
 export interface RequestOptions {
   method?: string
@@ -192,6 +194,14 @@ export class MooringClient implements CallOwner {
   }
   delete(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('DELETE', path, init)
+  }
+
+  /**
+   * The pages of a listing linked by `Link: <…>; rel="next"`, as an async iterator of responses,
+   * `maxPages` at most (default 100), `deadline` holding across all of them.
+   */
+  paginate(path: string, options?: PaginateOptions): AsyncGenerator<MooringResponse, void, undefined> {
+    return paginate(this, path, options)
   }
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
@@ -659,7 +669,10 @@ export function createClient(options: ClientOptions = {}): MooringClient {
       (normalized.fetchPath === null ? createOwnedDispatcher(normalized) : new FetchDispatcher()),
     isolatedPool: null,
     ownsDispatcher: owns,
-    headers: input.headers === undefined ? {} : configHeaders('headers', input.headers),
+    headers: withDefaultUserAgent(
+      input.headers === undefined ? {} : configHeaders('headers', input.headers),
+      input.headers,
+    ),
     query: input.query === undefined ? '' : configQuery('query', input.query),
     timeouts: normalized.timeouts,
     deadline: Number.POSITIVE_INFINITY,
