@@ -56,3 +56,10 @@ export type {
   NodeOutgoing,
 } from './registration.js'
 export type { CircuitBreakerOptions } from './breaker.js'
+export { memoryRateLimitStore, RATE_LIMIT_ADMITTED } from './policy/rate-limit-store.js'
+export type {
+  MemoryRateLimitStore,
+  RateLimitDecision,
+  RateLimitRule,
+  RateLimitStore,
+} from './policy/rate-limit-store.js'
