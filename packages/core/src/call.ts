@@ -103,6 +103,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #poolDeadline = 0
   #waitingForConnection = false
   #controller: Controller | null = null
+  /** The controller of the attempt the call last moved on from (a retry, a redirect). */
+  #movedOn: Controller | null = null
   #started = false
   #phase = Phase.Head
   #settled = false
@@ -378,7 +380,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   onResponseError(controller: Controller | undefined, err: Error): void {
     // A callback from an attempt this call has already moved on from.
-    if (controller !== this.#controller && (controller !== undefined || this.#started)) return
+    // Before onRequestStart an error may come with no controller (undici) or with an interceptor's
+    // own (undici's decompress passes its controller whatever happened below it), so only the
+    // controller of the attempt the call moved on from is told apart.
+    if (
+      controller !== this.#controller &&
+      (this.#started || (controller !== undefined && controller === this.#movedOn))
+    )
+      return
     this.#attemptFailed(err)
   }
 
@@ -493,12 +502,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.options = next
     this.#countAttempt = false
     this.#phase = Phase.Backoff
+    this.#movedOn = this.#controller
     this.#controller = null
     this.#timer = setTimeout(this.#next, 0)
   }
 
   #retryLater(reason: string, delay: number): void {
     this.#phase = Phase.Backoff
+    this.#movedOn = this.#controller
     this.#controller = null
     this.#waitingForConnection = false
     const record: RetryRecord = { attempt: this.attempts, reason, delay }

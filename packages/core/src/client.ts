@@ -46,7 +46,7 @@ import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
 import { type PaginateOptions, paginate } from './features/paginate.js'
-import { withDefaultUserAgent } from './features/user-agent.js'
+import { withDefaultHeaders } from './features/user-agent.js'
 
 export interface RequestOptions {
   method?: string
@@ -669,9 +669,10 @@ export function createClient(options: ClientOptions = {}): MooringClient {
       (normalized.fetchPath === null ? createOwnedDispatcher(normalized) : new FetchDispatcher()),
     isolatedPool: null,
     ownsDispatcher: owns,
-    headers: withDefaultUserAgent(
+    headers: withDefaultHeaders(
       input.headers === undefined ? {} : configHeaders('headers', input.headers),
       input.headers,
+      normalized.decompress && owns && normalized.fetchPath === null,
     ),
     query: input.query === undefined ? '' : configQuery('query', input.query),
     timeouts: normalized.timeouts,

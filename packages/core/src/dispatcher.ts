@@ -1,4 +1,5 @@
 import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { decompressInterceptor } from './features/decompress.js'
 import { type Http2Option, perProtocolPipelining } from './features/http2.js'
 import type { NormalizedProxy } from './features/proxy.js'
 import { ColdStartPool } from './cold-start.js'
@@ -12,6 +13,8 @@ export interface PoolSettings {
   h2Streams: number | null
   tls: TlsOptions | undefined
   proxy: NormalizedProxy | 'env' | undefined
+  /** Compose undici's decompress interceptor over the pool (features/decompress.ts). */
+  decompress: boolean
 }
 
 /**
@@ -21,6 +24,11 @@ export interface PoolSettings {
  * retires connections past `limits.maxLifetime`.
  */
 export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+  const pool = createPool(settings)
+  return settings.decompress ? pool.compose(decompressInterceptor()) : pool
+}
+
+function createPool(settings: PoolSettings): Dispatcher {
   const { timeouts, limits, tls } = settings
   const connect = {
     timeout: timeouts.connect,

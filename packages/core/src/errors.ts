@@ -156,6 +156,17 @@ export class CircuitOpenError extends MooringError {
 }
 
 /** The response body is larger than `maxResponseSize`; it was not buffered past the limit. */
+/** The body says it is compressed (`content-encoding`) but does not decode as such. */
+export class ResponseDecodeError extends MooringError {
+  constructor(request: MooringRequestInfo, cause: unknown) {
+    super(
+      'MOORING_RESPONSE_DECODE',
+      `${request.method} ${request.url}: the response body does not decode as its content-encoding says (${(cause as Error)?.message ?? 'decode error'})`,
+      { request, cause },
+    )
+  }
+}
+
 export class ResponseTooLargeError extends MooringError {
   readonly limit: number
   constructor(request: MooringRequestInfo, limit: number) {

@@ -3,9 +3,11 @@ import {
   type Delivery,
   MooringError,
   RequestRejectedError,
+  ResponseDecodeError,
   type MooringRequestInfo,
   TimeoutError,
 } from './errors.js'
+import { isDecodeError } from './features/decompress.js'
 import type { NormalizedTimeouts } from './options.js'
 
 /**
@@ -83,6 +85,7 @@ export function mapError(
     // undici's messages name the argument (`invalid upgrade header`), never a header's value.
     return new RequestRejectedError(request, `undici refused the request (${(err as Error).message})`)
   }
+  if (isDecodeError(err)) return new ResponseDecodeError(request, err)
   const code = errorCode(err)
   const delivery: Delivery = wasNotSent(err, started) ? 'not-sent' : 'maybe'
   switch (code) {

@@ -99,6 +99,11 @@ export interface ClientOptions {
   followRedirects?: boolean | number
   /** What errors, events and `response.url` may show. Default: every query value is `[redacted]`. */
   redact?: RedactOptions
+  /**
+   * Decode gzip, deflate, br (and zstd where Node has it) bodies, and send `accept-encoding` for
+   * them. Default on; `false` gives the bytes as they came. `maxResponseSize` counts decoded bytes.
+   */
+  decompress?: boolean
 }
 
 export interface RedactOptions {
@@ -178,6 +183,7 @@ const CLIENT_KEYS = [
   'maxResponseSize',
   'followRedirects',
   'redact',
+  'decompress',
 ] as const
 
 export function normalizeTimeouts(
@@ -292,6 +298,7 @@ export interface NormalizedClientOptions {
   maxRedirects: number
   /** Query keys shown in clear in messages and events (`redact.showQuery`). */
   shownQuery: ShownQuery
+  decompress: boolean
 }
 
 export function normalizeClientOptions(
@@ -356,6 +363,7 @@ export function normalizeClientOptions(
       normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? DEFAULT_MAX_RESPONSE_SIZE,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
     shownQuery: normalizeRedact('redact', o.redact),
+    decompress: o.decompress === undefined ? true : expectBoolean('decompress', o.decompress),
   }
 }
 

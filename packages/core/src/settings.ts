@@ -187,6 +187,7 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       h2Streams: o.limits === undefined ? rootOptions.h2Streams : h2StreamsFor(rootOptions.http2, o.limits),
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
+      decompress: rootOptions.decompress,
     }
   } else {
     for (const key of ['limits', 'tls', 'connectTimeout'] as const) {

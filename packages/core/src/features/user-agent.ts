@@ -1,4 +1,5 @@
 import type { HeaderRecord } from '../headers.js'
+import { ACCEPT_ENCODING } from './decompress.js'
 import { isPlainObject } from '../validate.js'
 
 // Replaced by the package's version at build time (tsup `define`, and vitest's for the sources):
@@ -9,15 +10,21 @@ declare const __MOORING_VERSION__: string | undefined
 export const USER_AGENT = `mooring/${typeof __MOORING_VERSION__ === 'string' ? __MOORING_VERSION__ : '0.0.0-dev'}`
 
 /**
- * The client's default headers with `user-agent: mooring/<version>` unless they set their own, or
- * remove it with `'user-agent': null` (a plain object's key, in any case).
+ * The client's default headers with `user-agent: mooring/<version>` and, when it decodes bodies,
+ * `accept-encoding`, unless they set their own, or remove one with a `null` value (a plain
+ * object's key, in any case).
  */
-export function withDefaultUserAgent(headers: HeaderRecord, input: unknown): HeaderRecord {
-  if (headers['user-agent'] !== undefined) return headers
+export function withDefaultHeaders(headers: HeaderRecord, input: unknown, decompress: boolean): HeaderRecord {
+  const defaults: HeaderRecord = {}
+  if (!given(headers, input, 'user-agent')) defaults['user-agent'] = USER_AGENT
+  if (decompress && !given(headers, input, 'accept-encoding')) defaults['accept-encoding'] = ACCEPT_ENCODING
+  return { ...defaults, ...headers }
+}
+
+function given(headers: HeaderRecord, input: unknown, name: string): boolean {
+  if (headers[name] !== undefined) return true
   if (isPlainObject(input)) {
-    for (const key in input) {
-      if (input[key] === null && key.toLowerCase() === 'user-agent') return headers
-    }
+    for (const key in input) if (input[key] === null && key.toLowerCase() === name) return true
   }
-  return { 'user-agent': USER_AGENT, ...headers }
+  return false
 }

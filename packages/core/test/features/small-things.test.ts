@@ -44,9 +44,10 @@ describe('response bodies as web streams, and progress', () => {
     const stream = res.stream()
     expect(stream).toBeInstanceOf(ReadableStream)
     let total = 0
-    for await (const chunk of stream) {
-      expect(chunk).toBeInstanceOf(Uint8Array)
-      total += chunk.byteLength
+    const reader = stream.getReader()
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      expect(r.value).toBeInstanceOf(Uint8Array)
+      total += r.value.byteLength
     }
     expect(total).toBe(payload.length)
     expect(res.bodyUsed).toBe(true)
