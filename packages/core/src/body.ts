@@ -8,6 +8,7 @@ export type BodyInput =
   | ArrayBuffer
   | URLSearchParams
   | FormData
+  | UndiciFormData
   | Blob
   | Readable
   | AsyncIterable<Uint8Array | string>

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
-import { type PreparedBody, prepareBody } from './body.js'
+import { type BodyInput, type PreparedBody, prepareBody } from './body.js'
 import { brand, CLIENT_BRAND, isBranded } from './brand.js'
 import { Call, type CallOwner, type CallRetry, Outcome } from './call.js'
-import { createOwnedDispatcher } from './dispatcher.js'
+import { createOwnedDispatcher, poolOf } from './dispatcher.js'
 import {
   AbortError,
   ClientClosedError,
@@ -13,7 +13,15 @@ import {
   RequestRejectedError,
   ScopeClosedReason,
 } from './errors.js'
-import { configHeaders, configQuery, type HeaderRecord, serializeQuery, toHeaderRecord } from './headers.js'
+import {
+  configHeaders,
+  configQuery,
+  type HeaderRecord,
+  serializeQuery,
+  toHeaderRecord,
+  withoutDefaultHeaders,
+  withoutDefaultQuery,
+} from './headers.js'
 import {
   type ClientOptions,
   type HeadersInput,
@@ -26,10 +34,12 @@ import {
   type RequestTimeoutOptions,
 } from './options.js'
 import { emit, observed } from './instrument.js'
+import type { MiddlewareChain } from './middleware/chain.js'
+import { MooringRequest, type SendRequest } from './middleware/request.js'
 import { redactUrl } from './redact.js'
 import { FetchDispatcher } from './runtime/fetch-dispatcher.js'
 import type { MooringResponse } from './response.js'
-import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions } from './retry.js'
+import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 import {
   originState,
   createRoot,
@@ -37,6 +47,7 @@ import {
   isAbortSignal,
   REQUEST_TIMEOUT_KEYS,
   type Root,
+  scopeMiddleware,
   type ScopeOptions,
   type Settings,
 } from './settings.js'
@@ -54,7 +65,7 @@ export interface RequestOptions {
   path: string
   query?: QueryInput
   headers?: HeadersInput
-  body?: unknown
+  body?: BodyInput
   /** Serialised with JSON.stringify; sets `content-type: application/json`. */
   json?: unknown
   signal?: AbortSignal
@@ -84,6 +95,29 @@ const NO_INIT: MooringRequestInit = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
 const NO_RETRIES: readonly RetryRecord[] = Object.freeze([])
 const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
+const METHOD = /^[A-Za-z]+$/
+let sendFromMiddleware: SendRequest
+
+/** True when the call gets a generated Idempotency-Key: asked for, and the method is not retried without one. */
+function wantsAutoKey(
+  settings: Settings,
+  init: MooringRequestInit,
+  method: string,
+  retry: RetryPolicy | null = init.retry === undefined
+    ? settings.retry
+    : normalizeRetry('retry', init.retry, settings.retry),
+): boolean {
+  const auto =
+    init.idempotencyKey === undefined
+      ? settings.autoIdempotencyKey
+      : normalizeIdempotencyKey('idempotencyKey', init.idempotencyKey)
+  return auto === true && !(retry?.methods ?? IDEMPOTENT_METHODS).has(method)
+}
+
+/** The method upper-cased, or null when it is no HTTP method name. */
+function checkMethod(method: unknown): string | null {
+  return typeof method === 'string' && METHOD.test(method) ? method.toUpperCase() : null
+}
 
 /**
  * A client, or a scope of one: the same request API either way. A root client owns a dispatcher
@@ -163,15 +197,15 @@ export class MooringClient implements CallOwner {
   }
 
   request(options: RequestOptions): Promise<MooringResponse> {
-    const method = options.method ?? 'GET'
-    if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) {
+    const method = checkMethod(options.method ?? 'GET')
+    if (method === null) {
       return this.#refused(
-        String(method),
+        String(options.method),
         options.path,
-        new ConfigError('method', method, 'an HTTP method name'),
+        new ConfigError('method', options.method, 'an HTTP method name'),
       )
     }
-    return this.#send(method.toUpperCase(), options.path, options)
+    return this.#send(method, options.path, options)
   }
 
   get(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
@@ -206,10 +240,113 @@ export class MooringClient implements CallOwner {
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
   #send(method: string, path: string, init: MooringRequestInit | undefined): Promise<MooringResponse> {
+    // One field read when there is no middleware: the call below is the same as without the feature.
+    const chain = this.#settings.middleware
+    if (chain !== null) return this.#sendThrough(chain, method, path, init ?? NO_INIT)
     try {
-      return this.#start(method, path, init ?? NO_INIT)
+      return this.#start(method, path, init ?? NO_INIT, false)
     } catch (err) {
       return this.#refused(method, path, err)
+    }
+  }
+
+  #sendThrough(
+    chain: MiddlewareChain,
+    method: string,
+    path: string,
+    init: MooringRequestInit,
+  ): Promise<MooringResponse> {
+    let request: MooringRequest
+    try {
+      request = this.#toRequest(method, path, init)
+    } catch (err) {
+      return this.#refused(method, path, err)
+    }
+    return chain.run(request, init.raiseForStatus ?? this.#settings.raiseForStatus)
+  }
+
+  /**
+   * The request middleware sees, as it would be sent: absolute URL with the default query and its
+   * own, the default headers under its own, a json body serialised, an automatic idempotency key.
+   */
+  #toRequest(method: string, path: string, init: MooringRequestInit): MooringRequest {
+    if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')
+    const settings = this.#settings
+    const base = this.#root.base
+    const shownQuery = this.#root.options.shownQuery
+    const target = resolveTarget(base, path)
+    if (typeof target === 'string') {
+      throw new RequestRejectedError({ method, url: redactUrl(path, shownQuery) }, target)
+    }
+    const query = target.home ? serializeQuery(init.query, settings.query) : serializeQuery(init.query)
+    const url = target.origin + appendQuery(target.path, query)
+    const headers: HeaderRecord = target.home || base === undefined ? { ...settings.headers } : {}
+    if (init.headers !== undefined) {
+      if (init.headers === null || typeof init.headers !== 'object')
+        throw new ConfigError('headers', init.headers, 'an object of headers')
+      toHeaderRecord(
+        init.headers,
+        (problem) => {
+          throw new RequestRejectedError({ method, url: redactUrl(url, shownQuery) }, problem)
+        },
+        headers,
+      )
+    }
+    let body = init.body
+    if (init.json !== undefined) {
+      const prepared = prepareBody(init.body, init.json, true)
+      if (typeof prepared === 'string') throw new ConfigError('json', init.json, prepared)
+      body = prepared.body as string
+      headers['content-type'] ??= prepared.contentType!
+    }
+    // Made here, so a middleware that calls next() again sends the same key: the same operation.
+    if (wantsAutoKey(settings, init, method) && headers['idempotency-key'] === undefined) {
+      headers['idempotency-key'] = randomUUID()
+    }
+    return new MooringRequest(this, sendFromMiddleware, method, url, headers, body, init)
+  }
+
+  static {
+    // Module-private access for the chain's last step, so the class shows no extra member.
+    sendFromMiddleware = (request) => (request._client as MooringClient).#sendPlanned(request)
+  }
+
+  /** The last step of a middleware chain: the request, as the middleware left it, sent. */
+  #sendPlanned(request: MooringRequest): Promise<MooringResponse> {
+    const method = checkMethod(request.method)
+    if (method === null) {
+      return this.#refused(
+        String(request.method),
+        request.url,
+        new ConfigError('request.method', request.method, 'an HTTP method name'),
+      )
+    }
+    const settings = this.#settings
+    const base = this.#root.base
+    let url = request.url
+    let headers = request.headers
+    if (base !== undefined && (settings.query !== '' || settings.headers !== EMPTY_HEADERS)) {
+      // Moved off the base origin by a middleware: the defaults it carried stay home, as they do
+      // for any call; what the middleware set itself goes.
+      const target = typeof url === 'string' ? resolveTarget(base, url) : null
+      if (target !== null && typeof target !== 'string' && !target.home) {
+        headers = withoutDefaultHeaders(headers, settings.headers)
+        url = withoutDefaultQuery(url, settings.query)
+      }
+    }
+    const init: MooringRequestInit = {
+      ...request.init,
+      query: undefined,
+      headers,
+      body: request.body,
+      json: undefined,
+      // Applied once, after the outermost middleware: middleware sees every status as a response.
+      raiseForStatus: false,
+    }
+    try {
+      return this.#start(method, url, init, true)
+    } catch (err) {
+      return this.#refused(method, url, err)
     }
   }
 
@@ -232,7 +369,13 @@ export class MooringClient implements CallOwner {
     return Promise.reject(err)
   }
 
-  #start(method: string, path: string, options: MooringRequestInit): Promise<MooringResponse> {
+  /** `final`: the request came through middleware, its headers and query already hold the defaults. */
+  #start(
+    method: string,
+    path: string,
+    options: MooringRequestInit,
+    final: boolean,
+  ): Promise<MooringResponse> {
     const settings = this.#settings
     const root = this.#root
     if (typeof path !== 'string') throw new ConfigError('path', path, 'a string')
@@ -261,7 +404,8 @@ export class MooringClient implements CallOwner {
         )
       }
     }
-    const query = home ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
+    const query =
+      home && !final ? serializeQuery(options.query, settings.query) : serializeQuery(options.query)
     const requestPath = appendQuery(targetPath, query)
     // What undici would refuse to write (a space, a control character, one past U+00FF) is refused
     // here on every transport, before anything is sent.
@@ -286,14 +430,10 @@ export class MooringClient implements CallOwner {
 
     let retry = settings.retry
     if (options.retry !== undefined) retry = normalizeRetry('retry', options.retry, retry)
-    const autoKey =
-      (options.idempotencyKey === undefined
-        ? settings.autoIdempotencyKey
-        : normalizeIdempotencyKey('idempotencyKey', options.idempotencyKey)) &&
-      !(retry?.methods ?? IDEMPOTENT_METHODS).has(method)
+    const autoKey = wantsAutoKey(settings, options, method, retry)
 
     // The client's defaults go to the base origin only; elsewhere only what this request names.
-    let headers = home || base === undefined ? settings.headers : EMPTY_HEADERS
+    let headers = !final && (home || base === undefined) ? settings.headers : EMPTY_HEADERS
     if (options.headers !== undefined || body?.contentType !== undefined || autoKey) {
       headers = { ...headers }
       if (options.headers !== undefined) {
@@ -620,7 +760,7 @@ export class MooringClient implements CallOwner {
   /** Connections and requests, per origin: undici's pool figures and Mooring's counters. */
   stats(): ClientStats {
     const root = this.#root
-    const pools = this.#dispatcher === null ? {} : readPoolStats(this.#dispatcher)
+    const pools = this.#dispatcher === null ? {} : readPoolStats(poolOf(this.#dispatcher))
     const origins: ClientStats['origins'] = {}
     for (const [origin, c] of root.states) {
       origins[origin] = {
@@ -670,7 +810,7 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     isolatedPool: null,
     ownsDispatcher: owns,
     headers: withDefaultHeaders(
-      input.headers === undefined ? {} : configHeaders('headers', input.headers),
+      input.headers === undefined ? EMPTY_HEADERS : configHeaders('headers', input.headers),
       input.headers,
       normalized.decompress && owns && normalized.fetchPath === null,
     ),
@@ -684,6 +824,7 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     autoIdempotencyKey: normalized.autoIdempotencyKey,
     maxResponseSize: normalized.maxResponseSize,
     maxRedirects: normalized.maxRedirects,
+    middleware: scopeMiddleware(null, normalized.middleware),
     prepared: null,
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)

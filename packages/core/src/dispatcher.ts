@@ -13,8 +13,34 @@ export interface PoolSettings {
   h2Streams: number | null
   tls: TlsOptions | undefined
   proxy: NormalizedProxy | 'env' | undefined
-  /** Compose undici's decompress interceptor over the pool (features/decompress.ts). */
+  /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
   decompress: boolean
+  /** Composed over the pool, the first outermost. */
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
+}
+
+/** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
+const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
+
+/** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
+export function poolOf(dispatcher: Dispatcher): Dispatcher {
+  return POOL_OF.get(dispatcher) ?? dispatcher
+}
+
+/**
+ * The owned pool with the client's `interceptors` composed over it (undici's `compose`): they see
+ * each attempt Mooring's Call dispatches, and close with the pool.
+ */
+export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+  const pool = createPool(settings)
+  // Decompression innermost: the app's interceptors (and a cache) see decoded bodies.
+  const interceptors = settings.decompress
+    ? [decompressInterceptor(), ...settings.interceptors]
+    : settings.interceptors
+  if (interceptors.length === 0) return pool
+  const composed = pool.compose(...interceptors)
+  POOL_OF.set(composed, pool)
+  return composed
 }
 
 /**
@@ -23,11 +49,6 @@ export interface PoolSettings {
  * proxy; the per-origin Pool is what holds `limits.connections`, and its `clientTtl` is what
  * retires connections past `limits.maxLifetime`.
  */
-export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
-  const pool = createPool(settings)
-  return settings.decompress ? pool.compose(decompressInterceptor()) : pool
-}
-
 function createPool(settings: PoolSettings): Dispatcher {
   const { timeouts, limits, tls } = settings
   const connect = {

@@ -157,3 +157,31 @@ export function serializeQuery(query: unknown, defaults?: string, path = 'query'
 export function configQuery(path: string, input: unknown): string {
   return serializeQuery(input, undefined, path)
 }
+
+/** `headers` without the entries still equal to a default: what a request carried from its client. */
+export function withoutDefaultHeaders(headers: HeaderRecord, defaults: HeaderRecord): HeaderRecord {
+  const out: HeaderRecord = {}
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
+    const value = headers[name]
+    const given = defaults[name]
+    if (given !== undefined && String(given) === String(value)) continue
+    out[name] = value
+  }
+  return out
+}
+
+/** `url` without the query pairs that came from `defaults` (a serialised query). */
+export function withoutDefaultQuery(url: string, defaults: string): string {
+  if (defaults === '') return url
+  const q = url.indexOf('?')
+  if (q === -1) return url
+  const hash = url.indexOf('#', q)
+  const given = new URLSearchParams(defaults)
+  const kept = new URLSearchParams()
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1, hash === -1 ? undefined : hash))) {
+    if (!given.getAll(key).includes(value)) kept.append(key, value)
+  }
+  const rest = kept.toString()
+  return url.slice(0, q) + (rest === '' ? '' : `?${rest}`)
+}

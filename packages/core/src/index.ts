@@ -41,7 +41,20 @@ export type { BodyInput } from './body.js'
 export type { RetryOptions } from './retry.js'
 export { DEFAULT_RETRY, IDEMPOTENT_METHODS } from './retry.js'
 export { channels } from './instrument.js'
-export type { ErrorEvent, Hooks, RequestEvent, ResponseEvent, RetryEvent } from './instrument.js'
+export type {
+  ErrorEvent,
+  HookFunction,
+  HookInput,
+  Hooks,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+} from './instrument.js'
+export { MooringRequest } from './middleware/request.js'
+export type { RespondInit } from './middleware/request.js'
+export type { Middleware, Next } from './middleware/types.js'
+export { bearerAuth } from './middleware/bearer-auth.js'
+export type { BearerAuthOptions } from './middleware/bearer-auth.js'
 export { redactUrl } from './redact.js'
 export { createRegistration, Registration } from './registration.js'
 export { RegistrationNames } from './names.js'

@@ -31,15 +31,22 @@ export interface ErrorEvent extends RequestEvent {
   duration: number
 }
 
+/** One observer of an event. */
+export type HookFunction<E> = (event: E) => unknown
+
+/** One observer, or several, each called in turn with the same event. */
+export type HookInput<E> = HookFunction<E> | readonly HookFunction<E>[]
+
 /**
- * Observers of every call. A hook that throws, or returns a promise that rejects, is reported as a
- * warning and does not affect the call; a returned promise is not awaited.
+ * Observers of every call; each may be an array (a tracer and a logger both hook in). A hook that
+ * throws, or returns a promise that rejects, is reported as a warning and does not affect the call
+ * nor the other hooks; a returned promise is not awaited. To change a request, use `middleware`.
  */
 export interface Hooks {
-  onRequest?(event: RequestEvent): void
-  onResponse?(event: ResponseEvent): void
-  onRetry?(event: RetryEvent): void
-  onError?(event: ErrorEvent): void
+  onRequest?: HookInput<RequestEvent>
+  onResponse?: HookInput<ResponseEvent>
+  onRetry?: HookInput<RetryEvent>
+  onError?: HookInput<ErrorEvent>
 }
 
 /**
@@ -65,13 +72,17 @@ export function observed(hooks: Hooks | null, name: EventName): boolean {
 export function emit(hooks: Hooks | null, name: EventName, event: object): void {
   const channel = channels[name]
   if (channel.hasSubscribers) channel.publish(event)
-  const hook = hooks?.[HOOK_OF[name]] as ((e: object) => unknown) | undefined
-  if (hook === undefined) return
+  // Normalized: one function per hook (an array became one that calls each, made once).
+  const hook = hooks?.[HOOK_OF[name]] as HookFunction<object> | undefined
+  if (hook !== undefined) callHook(HOOK_OF[name], hook, event)
+}
+
+function callHook(name: HookName, hook: HookFunction<object>, event: object): void {
   let result: unknown
   try {
     result = hook(event)
   } catch (err) {
-    warnHookFailed(HOOK_OF[name], err)
+    warnHookFailed(name, err)
     return
   }
   // An async hook: its rejection would otherwise be unhandled and end the process. A hook that
@@ -81,11 +92,19 @@ export function emit(hooks: Hooks | null, name: EventName, event: object): void 
     result !== null &&
     typeof (result as PromiseLike<unknown>).then === 'function'
   ) {
-    watchHookResult(result as PromiseLike<unknown>, HOOK_OF[name])
+    watchHookResult(result as PromiseLike<unknown>, name)
   }
 }
 
-type HookName = (typeof HOOK_OF)[EventName]
+/** One function calling each of `hooks` in turn, each failing alone; made once, at client creation. */
+export function fanOut(name: HookName, hooks: readonly HookFunction<object>[]): HookFunction<object> {
+  const list = [...hooks]
+  return (event) => {
+    for (const hook of list) callHook(name, hook, event)
+  }
+}
+
+export type HookName = (typeof HOOK_OF)[EventName]
 
 /** Handlers per hook, made once, so an async hook's promise costs no closure of ours. */
 const ON_REJECTED: Record<HookName, (err: unknown) => void> = {

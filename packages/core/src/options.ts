@@ -4,7 +4,8 @@ import { ConfigError } from './errors.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
-import type { Hooks } from './instrument.js'
+import { fanOut, type HookFunction, type Hooks } from './instrument.js'
+import type { Middleware } from './middleware/types.js'
 import { redactUrl, type ShownQuery } from './redact.js'
 import { fetchOnlyRuntime } from './runtime/detect.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
@@ -86,8 +87,19 @@ export interface ClientOptions {
   retry?: RetryOptions | false
   /** `'auto'`: every non-idempotent call gets one `Idempotency-Key`, the same on every attempt, so it can be retried. */
   idempotencyKey?: 'auto'
-  /** Observers of every call (the same events go to diagnostics_channel `mooring:*`). */
+  /** Observers of every call (the same events go to diagnostics_channel `mooring:*`); each hook may be an array. */
   hooks?: Hooks
+  /**
+   * undici interceptors composed over the pool the client owns (`limits`, `tls`, `http2`, `proxy`
+   * stay in force), such as `interceptors.decompress()`, `cache()`, `dns()`. Every attempt of a
+   * call (retry, stale replay, redirect hop) passes through them; see docs/ARCHITECTURE.md.
+   */
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[]
+  /**
+   * `(request, next) => response` functions around every call, the first outermost: they may
+   * change the request, answer it themselves, or call `next` again. Mooring's retries run inside `next`.
+   */
+  middleware?: readonly Middleware[]
   /** Opt-in: fail fast per origin while it keeps failing. */
   circuitBreaker?: CircuitBreakerOptions
   /**
@@ -178,6 +190,8 @@ const CLIENT_KEYS = [
   'allowedOrigins',
   'retry',
   'hooks',
+  'interceptors',
+  'middleware',
   'idempotencyKey',
   'circuitBreaker',
   'maxResponseSize',
@@ -293,6 +307,8 @@ export interface NormalizedClientOptions {
   retry: RetryPolicy | null
   autoIdempotencyKey: boolean
   hooks: Hooks | null
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
+  middleware: readonly Middleware[]
   circuitBreaker: NormalizedBreakerOptions | null
   maxResponseSize: number
   maxRedirects: number
@@ -327,7 +343,7 @@ export function normalizeClientOptions(
         : o.transport === 'fetch'
           ? "no value with transport: 'fetch' (the runtime's fetch pools connections; see the fetch path in @mooring/core's README)"
           : 'no value when `transport` is given (configure the transport instead)'
-    for (const owned of ['limits', 'tls', 'http2', 'proxy'] as const) {
+    for (const owned of ['limits', 'tls', 'http2', 'proxy', 'interceptors'] as const) {
       if (o[owned] !== undefined) throw new ConfigError(owned, o[owned], why)
     }
   }
@@ -358,6 +374,8 @@ export function normalizeClientOptions(
     retry: normalizeRetry('retry', o.retry, DEFAULT_RETRY),
     autoIdempotencyKey: normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? false,
     hooks: normalizeHooks(o.hooks),
+    interceptors: normalizeInterceptors('interceptors', o.interceptors),
+    middleware: normalizeMiddleware('middleware', o.middleware),
     circuitBreaker: normalizeBreaker('circuitBreaker', o.circuitBreaker),
     maxResponseSize:
       normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? DEFAULT_MAX_RESPONSE_SIZE,
@@ -400,16 +418,50 @@ export function normalizeIdempotencyKey(path: string, value: unknown): boolean |
   throw new ConfigError(path, value, "'auto' or false")
 }
 
-const HOOK_KEYS = ['onRequest', 'onResponse', 'onRetry', 'onError']
+const HOOK_KEYS = ['onRequest', 'onResponse', 'onRetry', 'onError'] as const
 
+/** Each hook a function or an array of them; an array becomes one function that calls each in turn. */
 function normalizeHooks(value: unknown): Hooks | null {
   if (value === undefined) return null
   const o = expectObject('hooks', value, HOOK_KEYS)
+  const out: Record<string, HookFunction<object>> = {}
   for (const key of HOOK_KEYS) {
-    if (o[key] !== undefined && typeof o[key] !== 'function')
-      throw new ConfigError(`hooks.${key}`, o[key], 'a function')
+    const hook = o[key]
+    if (hook === undefined) continue
+    if (typeof hook === 'function') out[key] = hook as HookFunction<object>
+    else if (Array.isArray(hook) && hook.every((h) => typeof h === 'function')) {
+      if (hook.length === 1) out[key] = hook[0]
+      else if (hook.length > 1) out[key] = fanOut(key, hook)
+    } else throw new ConfigError(`hooks.${key}`, hook, 'a function or an array of functions')
   }
-  return o as Hooks
+  return out as Hooks
+}
+
+/** Functions of `path`: an array of them, each checked here, not at the first request. */
+function expectFunctions<T>(path: string, value: unknown, what: string): readonly T[] {
+  if (value === undefined) return NONE as readonly T[]
+  if (!Array.isArray(value)) throw new ConfigError(path, value, `an array of ${what}`)
+  value.forEach((f, i) => {
+    if (typeof f !== 'function') throw new ConfigError(`${path}[${i}]`, f, what)
+  })
+  return value.length === 0 ? (NONE as readonly T[]) : Object.freeze([...value])
+}
+
+const NONE: readonly never[] = Object.freeze([])
+
+export function normalizeInterceptors(
+  path: string,
+  value: unknown,
+): readonly Dispatcher.DispatcherComposeInterceptor[] {
+  return expectFunctions(
+    path,
+    value,
+    'undici interceptors ((dispatch) => dispatch), such as interceptors.dns()',
+  )
+}
+
+export function normalizeMiddleware(path: string, value: unknown): readonly Middleware[] {
+  return expectFunctions(path, value, 'middleware functions (request, next) => response')
 }
 
 /** Validates `redact` (`{ showQuery: ['page', 'q'] }`). */

@@ -5,13 +5,17 @@ import type { PoolSettings } from './dispatcher.js'
 import { ConfigError } from './errors.js'
 import { configHeaders, type HeaderRecord, serializeQuery } from './headers.js'
 import type { Hooks } from './instrument.js'
+import { MiddlewareChain } from './middleware/chain.js'
+import type { Middleware } from './middleware/types.js'
 import {
   type HeadersInput,
   type LimitOptions,
   type NormalizedClientOptions,
   type NormalizedTimeouts,
   normalizeIdempotencyKey,
+  normalizeInterceptors,
   normalizeLimits,
+  normalizeMiddleware,
   normalizeMaxResponseSize,
   normalizeRedirects,
   normalizeTimeouts,
@@ -50,6 +54,10 @@ export interface ScopeOptions {
   tls?: TlsOptions
   /** For an isolated pool: its connect timeout. */
   connectTimeout?: number
+  /** For an isolated pool: undici interceptors composed over it, inside the client's (which see a request first). */
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[]
+  /** Run inside the parent's middleware (the client's is outermost). */
+  middleware?: readonly Middleware[]
 }
 
 const SCOPE_KEYS = [
@@ -68,6 +76,8 @@ const SCOPE_KEYS = [
   'limits',
   'tls',
   'connectTimeout',
+  'interceptors',
+  'middleware',
 ]
 export const REQUEST_TIMEOUT_KEYS = ['headers', 'body', 'pool', 'total']
 
@@ -100,6 +110,8 @@ export interface Settings {
   readonly autoIdempotencyKey: boolean
   readonly maxResponseSize: number
   readonly maxRedirects: number
+  /** The client's middleware and every scope's down to this one; null when there is none. */
+  readonly middleware: MiddlewareChain | null
   /** A scope opened by a `ScopeFactory`: the counts it shares with its factory; null otherwise. */
   readonly prepared: PreparedCounts | null
 }
@@ -188,9 +200,11 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
       decompress: rootOptions.decompress,
+      // undici's compose makes the last interceptor the outermost: the client's stay outside the scope's.
+      interceptors: [...normalizeInterceptors('interceptors', o.interceptors), ...rootOptions.interceptors],
     }
   } else {
-    for (const key of ['limits', 'tls', 'connectTimeout'] as const) {
+    for (const key of ['limits', 'tls', 'connectTimeout', 'interceptors'] as const) {
       if (o[key] !== undefined) throw new ConfigError(key, o[key], "no value unless pool is 'isolated'")
     }
   }
@@ -216,6 +230,16 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? parent.autoIdempotencyKey,
     maxResponseSize: normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? parent.maxResponseSize,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? parent.maxRedirects,
+    middleware: scopeMiddleware(parent.middleware, normalizeMiddleware('middleware', o.middleware)),
     prepared: null,
   }
+}
+
+/** The parent's chain with the scope's middleware inside it; the parent's own when the scope adds none. */
+export function scopeMiddleware(
+  parent: MiddlewareChain | null,
+  own: readonly Middleware[],
+): MiddlewareChain | null {
+  if (own.length === 0) return parent
+  return parent === null ? new MiddlewareChain(own) : parent.extend(own)
 }
