@@ -7,6 +7,7 @@ import {
   AbortError,
   CircuitOpenError,
   HttpStatusError,
+  RateLimitedError,
   RequestRejectedError,
   ResponseTooLargeError,
   TooManyRedirectsError,
@@ -20,6 +21,8 @@ import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
 import type { HeadersInput, NormalizedTimeouts } from './options.js'
 import { redirectTarget } from './redirect.js'
 import { redactUrl, type ShownQuery } from './redact.js'
+import type { RateLimiter } from './features/rate-limit.js'
+import type { RateLimitDecision } from './policy/rate-limit-store.js'
 import { MooringResponse } from './response.js'
 import { backoffDelay, type RetryPolicy } from './retry.js'
 import { parseRetryAfter } from './retry-after.js'
@@ -135,6 +138,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #redirectsFollowed = 0
   #redirectTo: Dispatcher.DispatchOptions | null = null
   #countAttempt = true
+  /** The client's rate limit, when it has one. */
+  limiter: RateLimiter | null = null
+  /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
+  #turnGiven = false
   #received = 0
   /** The per-origin counters of the client that made the call. */
   counters: OriginState | null = null
@@ -186,6 +193,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   #dispatch(now: number): void {
+    if (this.limiter !== null && !this.#admitted(this.limiter, now)) return
     const breaker = this.retry.breaker
     if (breaker !== null) {
       const verdict = breaker.tryPass()
@@ -207,6 +215,47 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     } catch (err) {
       this.#attemptFailed(err)
     }
+  }
+
+  /**
+   * Asks the rate limit for this attempt's turn (features/rate-limit.ts). False when the attempt
+   * must wait (the call is in Backoff until its turn, then dispatches again) or fails: a turn past
+   * the deadline is a RateLimitedError at once, not a wait that ends in a timeout.
+   */
+  #admitted(limiter: RateLimiter, now: number): boolean {
+    if (this.#turnGiven) {
+      this.#turnGiven = false
+      return true
+    }
+    const decision = limiter.take(String(this.options.origin))
+    if (!(decision instanceof Promise)) return this.#onTurn(decision, now)
+    this.#phase = Phase.Backoff
+    this.#waitingForConnection = false
+    decision.then(
+      (d) => {
+        if (this.#phase !== Phase.Backoff) return
+        const at = performance.now()
+        if (this.#onTurn(d, at)) {
+          this.#turnGiven = true
+          this.#dispatch(at)
+        }
+      },
+      (err: unknown) => this.#fail(err),
+    )
+    return false
+  }
+
+  #onTurn(decision: RateLimitDecision, now: number): boolean {
+    if (decision.ok) return true
+    const wait = decision.retryAfterMs
+    if (now + wait >= this.#totalDeadline) {
+      this.#fail(new RateLimitedError(this.info, wait))
+      return false
+    }
+    this.#phase = Phase.Backoff
+    this.#waitingForConnection = false
+    this.#timer = setTimeout(this.#next, wait)
+    return false
   }
 
   /** Aborts the call with `reason`, whatever phase it is in. */
@@ -283,6 +332,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   ): void {
     if (controller !== this.#controller) return
     this.#progress++
+    if (statusCode === 429 && this.limiter !== null) {
+      // The origin said slow down: every caller of this client (and of its store) waits it out.
+      const pause = parseRetryAfter(headers['retry-after'])
+      if (pause !== undefined) this.limiter.pause(String(this.options.origin), pause)
+    }
     const breaker = this.retry.breaker
     if (breaker !== null) {
       if (statusCode >= 500) breaker.failure(this.#probe)

@@ -525,6 +525,7 @@ export class MooringClient implements CallOwner {
         : normalizeRedirects('followRedirects', options.followRedirects)!
     if (call.maxRedirects !== 0) call.requestHeaders = options.headers
     call.shownQuery = root.options.shownQuery
+    call.limiter = root.options.rateLimit
     this.#track(call, state)
     if (settings.maxConcurrent !== 0) {
       if (this.#running >= settings.maxConcurrent) return this.#enqueue(call)

@@ -15,6 +15,8 @@ export {
   MooringError,
   RequestRejectedError,
   ResponseTooLargeError,
+  ResponseDecodeError,
+  RateLimitedError,
   TooManyRedirectsError,
   TimeoutError,
 } from './errors.js'
@@ -35,6 +37,7 @@ export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUTS } from './o
 export type { ProxyOptions } from './features/proxy.js'
 export type { Http2Option } from './features/http2.js'
 export type { PaginateOptions } from './features/paginate.js'
+export type { RateLimitOptions } from './features/rate-limit.js'
 export { USER_AGENT } from './features/user-agent.js'
 export type { ClientStats, OriginStats, PoolStats } from './stats.js'
 export type { BodyInput } from './body.js'

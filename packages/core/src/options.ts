@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
+import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from './features/rate-limit.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 import { fanOut, type HookFunction, type Hooks } from './instrument.js'
@@ -116,6 +117,8 @@ export interface ClientOptions {
    * them. Default on; `false` gives the bytes as they came. `maxResponseSize` counts decoded bytes.
    */
   decompress?: boolean
+  /** Opt-in: at most `rps` calls per second per origin (`burst` at once); a 429's Retry-After pauses the origin. */
+  rateLimit?: RateLimitOptions
 }
 
 export interface RedactOptions {
@@ -198,6 +201,7 @@ const CLIENT_KEYS = [
   'followRedirects',
   'redact',
   'decompress',
+  'rateLimit',
 ] as const
 
 export function normalizeTimeouts(
@@ -315,6 +319,7 @@ export interface NormalizedClientOptions {
   /** Query keys shown in clear in messages and events (`redact.showQuery`). */
   shownQuery: ShownQuery
   decompress: boolean
+  rateLimit: RateLimiter | null
 }
 
 export function normalizeClientOptions(
@@ -382,6 +387,7 @@ export function normalizeClientOptions(
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
     shownQuery: normalizeRedact('redact', o.redact),
     decompress: o.decompress === undefined ? true : expectBoolean('decompress', o.decompress),
+    rateLimit: normalizeRateLimit('rateLimit', o.rateLimit),
   }
 }
 
