@@ -825,7 +825,10 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     autoIdempotencyKey: normalized.autoIdempotencyKey,
     maxResponseSize: normalized.maxResponseSize,
     maxRedirects: normalized.maxRedirects,
-    middleware: scopeMiddleware(null, normalized.middleware),
+    middleware: scopeMiddleware(
+      null,
+      normalized.cookies === null ? normalized.middleware : [...normalized.middleware, normalized.cookies],
+    ),
     prepared: null,
   }
   const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)

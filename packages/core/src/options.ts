@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
+import { type CookiesOption, normalizeCookies } from './features/cookies.js'
 import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from './features/rate-limit.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
@@ -119,6 +120,11 @@ export interface ClientOptions {
   decompress?: boolean
   /** Opt-in: at most `rps` calls per second per origin (`burst` at once); a 429's Retry-After pauses the origin. */
   rateLimit?: RateLimitOptions
+  /**
+   * Opt-in cookies (tough-cookie): `true` keeps a jar per client and per scope, per origin; `{ jar }`
+   * shares one tough-cookie CookieJar with every scope (ask for it only where one user owns the client).
+   */
+  cookies?: CookiesOption
 }
 
 export interface RedactOptions {
@@ -202,6 +208,7 @@ const CLIENT_KEYS = [
   'redact',
   'decompress',
   'rateLimit',
+  'cookies',
 ] as const
 
 export function normalizeTimeouts(
@@ -320,6 +327,8 @@ export interface NormalizedClientOptions {
   shownQuery: ShownQuery
   decompress: boolean
   rateLimit: RateLimiter | null
+  /** The cookie middleware, innermost under the app's; null when off. */
+  cookies: Middleware | null
 }
 
 export function normalizeClientOptions(
@@ -388,6 +397,7 @@ export function normalizeClientOptions(
     shownQuery: normalizeRedact('redact', o.redact),
     decompress: o.decompress === undefined ? true : expectBoolean('decompress', o.decompress),
     rateLimit: normalizeRateLimit('rateLimit', o.rateLimit),
+    cookies: normalizeCookies('cookies', o.cookies),
   }
 }
 
