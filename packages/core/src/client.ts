@@ -783,7 +783,10 @@ export class MooringClient implements CallOwner {
         budgetRefusals: 0,
       }
     }
-    return { inFlight: this.#active, origins }
+    const cache = root.options.cache
+    return cache === null
+      ? { inFlight: this.#active, origins }
+      : { inFlight: this.#active, origins, cache: cache.stats() }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import type { HttpCache } from './features/cache.js'
 import { decompressInterceptor } from './features/decompress.js'
 import { type Http2Option, perProtocolPipelining } from './features/http2.js'
 import type { NormalizedProxy } from './features/proxy.js'
@@ -15,6 +16,8 @@ export interface PoolSettings {
   proxy: NormalizedProxy | 'env' | undefined
   /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
   decompress: boolean
+  /** HTTP caching, composed over decompression and under `interceptors`. */
+  cache: HttpCache | null
   /** Composed over the pool, the first outermost. */
   interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
 }
@@ -33,10 +36,11 @@ export function poolOf(dispatcher: Dispatcher): Dispatcher {
  */
 export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   const pool = createPool(settings)
-  // Decompression innermost: the app's interceptors (and a cache) see decoded bodies.
-  const interceptors = settings.decompress
-    ? [decompressInterceptor(), ...settings.interceptors]
-    : settings.interceptors
+  // Decompression innermost: the cache keeps, and the app's interceptors see, decoded bodies.
+  const builtIn: Dispatcher.DispatcherComposeInterceptor[] = []
+  if (settings.decompress) builtIn.push(decompressInterceptor())
+  if (settings.cache !== null) builtIn.push(...settings.cache.interceptors())
+  const interceptors = builtIn.length === 0 ? settings.interceptors : [...builtIn, ...settings.interceptors]
   if (interceptors.length === 0) return pool
   const composed = pool.compose(...interceptors)
   POOL_OF.set(composed, pool)

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
 import { ConfigError } from './errors.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
+import { type CacheOptions, type HttpCache, normalizeCache } from './features/cache.js'
 import { type CookiesOption, normalizeCookies } from './features/cookies.js'
 import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from './features/rate-limit.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
@@ -125,6 +126,12 @@ export interface ClientOptions {
    * shares one tough-cookie CookieJar with every scope (ask for it only where one user owns the client).
    */
   cookies?: CookiesOption
+  /**
+   * Opt-in HTTP caching (RFC 9111) through undici's cache interceptor, as a shared cache: a response
+   * to a request with credentials (Authorization, cookies) is kept only when marked `public` or
+   * `s-maxage`. `true` for an in-memory store; `{ store, methods }` otherwise.
+   */
+  cache?: boolean | CacheOptions
 }
 
 export interface RedactOptions {
@@ -209,6 +216,7 @@ const CLIENT_KEYS = [
   'decompress',
   'rateLimit',
   'cookies',
+  'cache',
 ] as const
 
 export function normalizeTimeouts(
@@ -329,6 +337,7 @@ export interface NormalizedClientOptions {
   rateLimit: RateLimiter | null
   /** The cookie middleware, innermost under the app's; null when off. */
   cookies: Middleware | null
+  cache: HttpCache | null
 }
 
 export function normalizeClientOptions(
@@ -398,6 +407,7 @@ export function normalizeClientOptions(
     decompress: o.decompress === undefined ? true : expectBoolean('decompress', o.decompress),
     rateLimit: normalizeRateLimit('rateLimit', o.rateLimit),
     cookies: normalizeCookies('cookies', o.cookies),
+    cache: normalizeCache('cache', o.cache),
   }
 }
 

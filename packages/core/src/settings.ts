@@ -200,6 +200,7 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
       decompress: rootOptions.decompress,
+      cache: rootOptions.cache,
       // undici's compose makes the last interceptor the outermost: the client's stay outside the scope's.
       interceptors: [...normalizeInterceptors('interceptors', o.interceptors), ...rootOptions.interceptors],
     }
