@@ -56,6 +56,8 @@ import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { expectMs } from './validate.js'
+import { hedgeMiddleware } from './features/hedge.js'
+import type { Middleware } from './middleware/types.js'
 import { type PaginateOptions, paginate } from './features/paginate.js'
 import { withDefaultHeaders } from './features/user-agent.js'
 
@@ -803,10 +805,26 @@ brand(MooringClient, CLIENT_BRAND)
  * Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown.
  * Where undici's Agent cannot run (Bun, Cloudflare Workers) it sends through the runtime's `fetch`.
  */
+/**
+ * The app's middleware, then the built-in pieces that are on, innermost last: hedging (each hedge a
+ * whole call), then cookies (each hedge gets the jar's cookies and feeds it).
+ */
+function withBuiltInMiddleware(root: Root): readonly Middleware[] {
+  const { middleware, hedge, cookies } = root.options
+  if (hedge === null && cookies === null) return middleware
+  const list = [...middleware]
+  if (hedge !== null) {
+    list.push(hedgeMiddleware(hedge, (origin) => originState(root, origin)))
+  }
+  if (cookies !== null) list.push(cookies)
+  return list
+}
+
 export function createClient(options: ClientOptions = {}): MooringClient {
   const normalized = normalizeClientOptions(options)
   const input = options as Record<string, unknown>
   const owns = normalized.transport === undefined
+  const root = createRoot(normalized, toBase(normalized.base))
   const settings: Settings = {
     dispatcher:
       normalized.transport ??
@@ -828,13 +846,10 @@ export function createClient(options: ClientOptions = {}): MooringClient {
     autoIdempotencyKey: normalized.autoIdempotencyKey,
     maxResponseSize: normalized.maxResponseSize,
     maxRedirects: normalized.maxRedirects,
-    middleware: scopeMiddleware(
-      null,
-      normalized.cookies === null ? normalized.middleware : [...normalized.middleware, normalized.cookies],
-    ),
+    middleware: scopeMiddleware(null, withBuiltInMiddleware(root)),
     prepared: null,
   }
-  const client = new MooringClient(createRoot(normalized, toBase(normalized.base)), null, settings)
+  const client = new MooringClient(root, null, settings)
   if (owns) trackUnclosed(client, 'client')
   return client
 }

@@ -3,6 +3,7 @@ import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBre
 import { ConfigError } from './errors.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
 import { type CacheOptions, type HttpCache, normalizeCache } from './features/cache.js'
+import { type HedgeOptions, normalizeHedge } from './features/hedge.js'
 import { type CookiesOption, normalizeCookies } from './features/cookies.js'
 import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from './features/rate-limit.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
@@ -132,6 +133,12 @@ export interface ClientOptions {
    * `s-maxage`. `true` for an in-memory store; `{ store, methods }` otherwise.
    */
   cache?: boolean | CacheOptions
+  /**
+   * Opt-in hedging of idempotent calls: after `delay` ms without an answer another call is sent, up
+   * to `max` in flight; the first good answer wins and the rest are aborted. Hedges take from the
+   * retry budget.
+   */
+  hedge?: HedgeOptions
 }
 
 export interface RedactOptions {
@@ -217,6 +224,7 @@ const CLIENT_KEYS = [
   'rateLimit',
   'cookies',
   'cache',
+  'hedge',
 ] as const
 
 export function normalizeTimeouts(
@@ -338,6 +346,7 @@ export interface NormalizedClientOptions {
   /** The cookie middleware, innermost under the app's; null when off. */
   cookies: Middleware | null
   cache: HttpCache | null
+  hedge: { delay: number; max: number } | null
 }
 
 export function normalizeClientOptions(
@@ -408,6 +417,7 @@ export function normalizeClientOptions(
     rateLimit: normalizeRateLimit('rateLimit', o.rateLimit),
     cookies: normalizeCookies('cookies', o.cookies),
     cache: normalizeCache('cache', o.cache),
+    hedge: normalizeHedge('hedge', o.hedge),
   }
 }
 
