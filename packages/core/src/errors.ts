@@ -1,6 +1,6 @@
 import { brand, ERROR_BRAND, isBranded } from './brand.js'
-import { redactResponseHeaders, redactUrl } from './redact.js'
-import type { MooringResponse } from './response.js'
+import { redactResponseHeaders, redactUrl } from './observe/redact.js'
+import type { MooringResponse } from './call/response.js'
 
 /** Why a request was retried or replayed: `status:503`, `ECONNRESET`, `stale-connection`, `timeout:headers`. */
 export type RetryReason = string

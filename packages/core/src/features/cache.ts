@@ -1,6 +1,6 @@
 import { cacheStores, type Dispatcher, interceptors } from 'undici'
 import { ConfigError } from '../errors.js'
-import { isPlainObject } from '../validate.js'
+import { isPlainObject } from '../config/validate.js'
 
 type UndiciCacheOptions = NonNullable<Parameters<typeof interceptors.cache>[0]>
 /** An undici cache store (`cacheStores.MemoryCacheStore`, `SqliteCacheStore`, or one of your own). */

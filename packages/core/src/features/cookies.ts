@@ -2,7 +2,7 @@ import { CookieJar } from 'tough-cookie'
 import { ConfigError } from '../errors.js'
 import type { MooringRequest } from '../middleware/request.js'
 import type { Middleware } from '../middleware/types.js'
-import { isPlainObject } from '../validate.js'
+import { isPlainObject } from '../config/validate.js'
 
 /**
  * `cookies: true`: a jar per client and per scope, so one user's session never reaches another

@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors.js'
 import { MooringRequest } from '../middleware/request.js'
 import type { Middleware, Next } from '../middleware/types.js'
-import type { MooringResponse } from '../response.js'
-import type { OriginState } from '../stats.js'
-import { isPlainObject } from '../validate.js'
+import type { MooringResponse } from '../call/response.js'
+import type { OriginState } from '../observe/stats.js'
+import { isPlainObject } from '../config/validate.js'
 
 export interface HedgeOptions {
   /** Milliseconds without an answer before the next hedge is sent (> 0). */

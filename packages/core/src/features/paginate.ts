@@ -1,7 +1,7 @@
-import type { MooringClient, MooringRequestInit } from '../client.js'
+import type { MooringClient, MooringRequestInit } from '../client/client.js'
 import { ConfigError } from '../errors.js'
-import type { MooringResponse } from '../response.js'
-import { expectPositiveInt } from '../validate.js'
+import type { MooringResponse } from '../call/response.js'
+import { expectPositiveInt } from '../config/validate.js'
 import { nextLink } from './link.js'
 
 export interface PaginateOptions extends Omit<MooringRequestInit, 'body' | 'json'> {

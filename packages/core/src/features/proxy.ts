@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js'
-import { redactUrl } from '../redact.js'
-import { isPlainObject } from '../validate.js'
+import { redactUrl } from '../observe/redact.js'
+import { isPlainObject } from '../config/validate.js'
 
 /** An explicit proxy with its credentials apart from its URL: `{ url, token }`. */
 export interface ProxyOptions {

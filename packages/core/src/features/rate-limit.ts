@@ -5,7 +5,7 @@ import {
   type RateLimitRule,
   type RateLimitStore,
 } from '../policy/rate-limit-store.js'
-import { isPlainObject } from '../validate.js'
+import { isPlainObject } from '../config/validate.js'
 
 export interface RateLimitOptions {
   /** Calls per second per origin, sustained (> 0). Every attempt (retries included) takes one. */

@@ -1,6 +1,6 @@
-import type { HeaderRecord } from '../headers.js'
+import type { HeaderRecord } from '../config/headers.js'
 import { ACCEPT_ENCODING } from './decompress.js'
-import { isPlainObject } from '../validate.js'
+import { isPlainObject } from '../config/validate.js'
 
 // Replaced by the package's version at build time (tsup `define`, and vitest's for the sources):
 // no file is read at run time, so it holds in bundles and on runtimes with no fs.

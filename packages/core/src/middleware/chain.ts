@@ -1,5 +1,5 @@
 import { HttpStatusError } from '../errors.js'
-import { MooringResponse } from '../response.js'
+import { MooringResponse } from '../call/response.js'
 import type { MooringRequest } from './request.js'
 import type { Middleware, Next } from './types.js'
 

@@ -1,7 +1,7 @@
-import type { BodyInput } from '../body.js'
-import type { MooringRequestInit } from '../client.js'
-import type { HeaderRecord } from '../headers.js'
-import { MooringResponse } from '../response.js'
+import type { BodyInput } from '../config/body.js'
+import type { MooringRequestInit } from '../client/client.js'
+import type { HeaderRecord } from '../config/headers.js'
+import { MooringResponse } from '../call/response.js'
 
 /** The last step of a middleware chain: sends the request through the client or scope that made it. */
 export type SendRequest = (request: MooringRequest) => Promise<MooringResponse>

@@ -1,4 +1,4 @@
-import type { MooringResponse } from '../response.js'
+import type { MooringResponse } from '../call/response.js'
 import type { MooringRequest } from './request.js'
 
 /** Sends `request` on through the rest of the pipeline (inner middleware, then the call itself). */

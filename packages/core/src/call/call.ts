@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
-import type { CircuitBreaker } from './breaker.js'
-import type { RetryBudget } from './budget.js'
+import type { CircuitBreaker } from '../policy/breaker.js'
+import type { RetryBudget } from '../policy/budget.js'
 import type { DeadlineHolder } from './deadlines.js'
 import { deadlines } from './deadlines.js'
 import {
@@ -15,19 +15,19 @@ import {
   type MooringRequestInfo,
   type RetryRecord,
   TimeoutError,
-} from './errors.js'
-import { emit, type Hooks, observed } from './instrument.js'
+} from '../errors.js'
+import { emit, type Hooks, observed } from '../observe/instrument.js'
 import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
-import type { HeadersInput, NormalizedTimeouts } from './options.js'
-import { redirectTarget } from './redirect.js'
-import { redactUrl, type ShownQuery } from './redact.js'
-import type { RateLimiter } from './features/rate-limit.js'
-import type { RateLimitDecision } from './policy/rate-limit-store.js'
+import type { HeadersInput, NormalizedTimeouts } from '../config/options.js'
+import { redirectTarget } from '../policy/redirect.js'
+import { redactUrl, type ShownQuery } from '../observe/redact.js'
 import { MooringResponse } from './response.js'
-import { backoffDelay, type RetryPolicy } from './retry.js'
-import { parseRetryAfter } from './retry-after.js'
-import type { OriginState } from './stats.js'
-import { isStaleConnectionError } from './stale.js'
+import { backoffDelay, type RetryPolicy } from '../policy/retry.js'
+import { parseRetryAfter } from '../policy/retry-after.js'
+import type { OriginState } from '../observe/stats.js'
+import { isStaleConnectionError } from './connector.js'
+import type { RateLimiter } from '../features/rate-limit.js'
+import type { RateLimitDecision } from '../policy/rate-limit-store.js'
 
 type Controller = Dispatcher.DispatchController
 

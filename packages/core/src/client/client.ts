@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
-import { type BodyInput, type PreparedBody, prepareBody } from './body.js'
-import { brand, CLIENT_BRAND, isBranded } from './brand.js'
-import { Call, type CallOwner, type CallRetry, Outcome } from './call.js'
+import { type BodyInput, type PreparedBody, prepareBody } from '../config/body.js'
+import { brand, CLIENT_BRAND, isBranded } from '../brand.js'
+import { Call, type CallOwner, type CallRetry, Outcome } from '../call/call.js'
 import { createOwnedDispatcher, poolOf } from './dispatcher.js'
 import {
   AbortError,
@@ -12,7 +12,7 @@ import {
   MooringError,
   RequestRejectedError,
   ScopeClosedReason,
-} from './errors.js'
+} from '../errors.js'
 import {
   configHeaders,
   configQuery,
@@ -21,7 +21,7 @@ import {
   toHeaderRecord,
   withoutDefaultHeaders,
   withoutDefaultQuery,
-} from './headers.js'
+} from '../config/headers.js'
 import {
   type ClientOptions,
   type HeadersInput,
@@ -32,14 +32,14 @@ import {
   normalizeTimeouts,
   type QueryInput,
   type RequestTimeoutOptions,
-} from './options.js'
-import { emit, observed } from './instrument.js'
-import type { MiddlewareChain } from './middleware/chain.js'
-import { MooringRequest, type SendRequest } from './middleware/request.js'
-import { redactUrl } from './redact.js'
-import { FetchDispatcher } from './runtime/fetch-dispatcher.js'
-import type { MooringResponse } from './response.js'
-import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
+} from '../config/options.js'
+import { emit, observed } from '../observe/instrument.js'
+import type { MiddlewareChain } from '../middleware/chain.js'
+import { MooringRequest, type SendRequest } from '../middleware/request.js'
+import { redactUrl } from '../observe/redact.js'
+import { FetchDispatcher } from '../runtime/fetch-dispatcher.js'
+import type { MooringResponse } from '../call/response.js'
+import { IDEMPOTENT_METHODS, normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
 import {
   originState,
   createRoot,
@@ -50,16 +50,17 @@ import {
   scopeMiddleware,
   type ScopeOptions,
   type Settings,
-} from './settings.js'
-import { type ClientStats, type OriginState, readPoolStats } from './stats.js'
-import { appendQuery, isBasePath, resolveTarget, toBase } from './target.js'
+} from '../config/scope.js'
+import { type ClientStats, type OriginState, readPoolStats } from '../observe/stats.js'
+import { appendQuery, isBasePath, resolveTarget, toBase } from '../config/target.js'
+import { checkRequestKeys } from '../config/request-keys.js'
 import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
-import { expectMs } from './validate.js'
-import { hedgeMiddleware } from './features/hedge.js'
-import type { Middleware } from './middleware/types.js'
-import { type PaginateOptions, paginate } from './features/paginate.js'
-import { withDefaultHeaders } from './features/user-agent.js'
+import { expectMs } from '../config/validate.js'
+import { hedgeMiddleware } from '../features/hedge.js'
+import { type PaginateOptions, paginate } from '../features/paginate.js'
+import { withDefaultHeaders } from '../features/user-agent.js'
+import type { Middleware } from '../middleware/types.js'
 
 export interface RequestOptions {
   method?: string
@@ -207,7 +208,7 @@ export class MooringClient implements CallOwner {
         new ConfigError('method', options.method, 'an HTTP method name'),
       )
     }
-    return this.#send(method, options.path, options)
+    return this.#send(method, options.path, options, true)
   }
 
   get(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
@@ -241,7 +242,19 @@ export class MooringClient implements CallOwner {
   }
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
-  #send(method: string, path: string, init: MooringRequestInit | undefined): Promise<MooringResponse> {
+  #send(
+    method: string,
+    path: string,
+    init: MooringRequestInit | undefined,
+    withTarget = false,
+  ): Promise<MooringResponse> {
+    if (init !== undefined) {
+      try {
+        checkRequestKeys(init, withTarget)
+      } catch (err) {
+        return this.#refused(method, path, err)
+      }
+    }
     // One field read when there is no middleware: the call below is the same as without the feature.
     const chain = this.#settings.middleware
     if (chain !== null) return this.#sendThrough(chain, method, path, init ?? NO_INIT)

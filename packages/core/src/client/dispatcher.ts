@@ -1,11 +1,11 @@
 import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
-import type { HttpCache } from './features/cache.js'
-import { decompressInterceptor } from './features/decompress.js'
-import { type Http2Option, perProtocolPipelining } from './features/http2.js'
-import type { NormalizedProxy } from './features/proxy.js'
+import type { HttpCache } from '../features/cache.js'
+import { decompressInterceptor } from '../features/decompress.js'
+import { type Http2Option, perProtocolPipelining } from '../features/http2.js'
+import type { NormalizedProxy } from '../features/proxy.js'
 import { ColdStartPool } from './cold-start.js'
-import { staleAwareConnector } from './stale.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
+import { staleAwareConnector } from '../call/connector.js'
+import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
 
 export interface PoolSettings {
   timeouts: NormalizedTimeouts

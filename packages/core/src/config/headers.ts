@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 import type { HeadersInput, HeaderValue } from './options.js'
 import { refusedHeaderProblem } from './refused-headers.js'
 import { isPlainObject } from './validate.js'
@@ -52,30 +52,31 @@ function put(
   const name = checkedName(rawName, onProblem)
   const refused = refusedHeaderProblem(name, value)
   if (refused !== undefined) onProblem(refused)
-  if (Array.isArray(value)) {
+  if (typeof value === 'string') {
+    const problem = valueProblem(name, value)
+    if (problem) onProblem(problem)
+    out[name] = value
+  } else if (typeof value === 'number' && Number.isFinite(value)) {
+    out[name] = String(value)
+  } else if (Array.isArray(value)) {
     const values: string[] = []
-    for (const v of value as readonly string[]) {
-      const s = headerText(name, v, onProblem)
-      const problem = valueProblem(name, s)
+    for (const v of value as readonly unknown[]) {
+      if (typeof v !== 'string') onProblem(wrongType(name, v, 'an array of strings'))
+      const problem = valueProblem(name, v as string)
       if (problem) onProblem(problem)
-      values.push(s)
+      values.push(v as string)
     }
     out[name] = values
-    return
+  } else {
+    // A function would be sent as its source text, an object as "[object Object]": refused.
+    onProblem(wrongType(name, value, 'a string, a finite number or an array of strings'))
   }
-  const s = typeof value === 'string' ? value : headerText(name, value, onProblem)
-  const problem = valueProblem(name, s)
-  if (problem) onProblem(problem)
-  out[name] = s
 }
 
-/** `String(value)`, or a problem for a value with no string form (a null-prototype object). */
-function headerText(name: string, value: unknown, onProblem: (problem: string) => never): string {
-  try {
-    return String(value)
-  } catch {
-    return onProblem(`header ${JSON.stringify(name)} has a value with no string form`)
-  }
+/** Why a header value of the wrong type is refused: its type, never the value (it may be a secret). */
+function wrongType(name: string, value: unknown, expected: string): string {
+  const type = Array.isArray(value) ? 'array' : typeof value
+  return `header ${JSON.stringify(name)} has a value of type ${type}; expected ${expected}`
 }
 
 /**

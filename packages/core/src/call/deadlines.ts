@@ -1,5 +1,5 @@
-import { timersEndWithRequest } from './runtime/detect.js'
-import { unrefTimer } from './timers.js'
+import { timersEndWithRequest } from '../runtime/detect.js'
+import { unrefTimer } from '../timers.js'
 
 /** Something with deadlines, checked on every tick while it is registered. */
 export interface DeadlineHolder {

@@ -1,18 +1,22 @@
 import type { Dispatcher } from 'undici'
-import { type CircuitBreakerOptions, type NormalizedBreakerOptions, normalizeBreaker } from './breaker.js'
-import { ConfigError } from './errors.js'
-import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from './features/http2.js'
-import { type CacheOptions, type HttpCache, normalizeCache } from './features/cache.js'
-import { type HedgeOptions, normalizeHedge } from './features/hedge.js'
-import { type CookiesOption, normalizeCookies } from './features/cookies.js'
-import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from './features/rate-limit.js'
-import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from './features/proxy.js'
+import {
+  type CircuitBreakerOptions,
+  type NormalizedBreakerOptions,
+  normalizeBreaker,
+} from '../policy/breaker.js'
+import { ConfigError } from '../errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
-import { fanOut, type HookFunction, type Hooks } from './instrument.js'
-import type { Middleware } from './middleware/types.js'
-import { redactUrl, type ShownQuery } from './redact.js'
-import { fetchOnlyRuntime } from './runtime/detect.js'
-import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
+import { fanOut, type HookFunction, type Hooks } from '../observe/instrument.js'
+import type { Middleware } from '../middleware/types.js'
+import { redactUrl, type ShownQuery } from '../observe/redact.js'
+import { fetchOnlyRuntime } from '../runtime/detect.js'
+import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
+import { type CacheOptions, type HttpCache, normalizeCache } from '../features/cache.js'
+import { type CookiesOption, normalizeCookies } from '../features/cookies.js'
+import { type HedgeOptions, normalizeHedge } from '../features/hedge.js'
+import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from '../features/http2.js'
+import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from '../features/proxy.js'
+import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from '../features/rate-limit.js'
 
 /** Milliseconds for each phase of a call. */
 export interface TimeoutOptions {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream'
 import { type InspectOptionsStylized, inspect } from 'node:util'
 import type { Dispatcher } from 'undici'
-import { HttpStatusError, type RetryRecord } from './errors.js'
-import { redactResponseHeaders, redactUrl, type ShownQuery } from './redact.js'
-import { parseRetryAfter } from './retry-after.js'
+import { HttpStatusError, type RetryRecord } from '../errors.js'
+import { redactResponseHeaders, redactUrl, type ShownQuery } from '../observe/redact.js'
+import { parseRetryAfter } from '../policy/retry-after.js'
 
 type Controller = Dispatcher.DispatchController
 

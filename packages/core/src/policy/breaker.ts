@@ -1,6 +1,6 @@
 import { CircuitState, ConsecutiveBreaker, type IBreaker, SamplingBreaker } from 'cockatiel'
-import { ConfigError } from './errors.js'
-import { expectMs, expectObject, expectPositiveInt } from './validate.js'
+import { ConfigError } from '../errors.js'
+import { expectMs, expectObject, expectPositiveInt } from '../config/validate.js'
 
 /**
  * Opt-in, per origin: after enough failures (connection errors, timeouts, 5xx) calls fail fast

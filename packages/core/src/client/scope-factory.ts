@@ -1,7 +1,7 @@
-import { ClientClosedError, ConfigError } from './errors.js'
-import { toHeaderRecord } from './headers.js'
-import type { HeadersInput } from './options.js'
-import { isAbortSignal, type PreparedCounts, type Settings } from './settings.js'
+import { ClientClosedError, ConfigError } from '../errors.js'
+import { toHeaderRecord } from '../config/headers.js'
+import type { HeadersInput } from '../config/options.js'
+import { isAbortSignal, type PreparedCounts, type Settings } from '../config/scope.js'
 import type { MooringClient } from './client.js'
 
 /** What may differ between the scopes of one `prepareScope()`: per inbound request, typically. */

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
-import { type HeaderRecord, toHeaderRecord } from './headers.js'
-import type { HeadersInput } from './options.js'
+import { type HeaderRecord, toHeaderRecord } from '../config/headers.js'
+import type { HeadersInput } from '../config/options.js'
 
 /**
  * The request's own headers that may follow it to another origin: content negotiation and caching,

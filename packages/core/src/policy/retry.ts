@@ -1,7 +1,7 @@
-import { ConfigError, type TimeoutPhase } from './errors.js'
-import { H2_NOT_PROCESSED } from './map-error.js'
-import { expectMs, expectObject } from './validate.js'
-import { frozenSet } from './frozen.js'
+import { ConfigError, type TimeoutPhase } from '../errors.js'
+import { H2_NOT_PROCESSED } from '../call/map-error.js'
+import { expectMs, expectObject } from '../config/validate.js'
+import { frozenSet } from '../frozen.js'
 
 /** When and how a failed attempt is tried again. `retry: false` turns retries off (stale-connection replays stay). */
 export interface RetryOptions {

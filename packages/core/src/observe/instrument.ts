@@ -1,5 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
-import type { MooringError, RetryRecord } from './errors.js'
+import type { MooringError, RetryRecord } from '../errors.js'
 
 /** A call about to be sent (once per call, not per attempt). */
 export interface RequestEvent {

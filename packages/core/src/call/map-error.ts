@@ -6,9 +6,9 @@ import {
   ResponseDecodeError,
   type MooringRequestInfo,
   TimeoutError,
-} from './errors.js'
-import { isDecodeError } from './features/decompress.js'
-import type { NormalizedTimeouts } from './options.js'
+} from '../errors.js'
+import type { NormalizedTimeouts } from '../config/options.js'
+import { isDecodeError } from '../features/decompress.js'
 
 /**
  * HTTP/2 streams the server did not process, so safe to send again whatever the method (RFC 9113

@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici'
-import { CircuitBreaker } from './breaker.js'
-import { RetryBudget } from './budget.js'
-import type { PoolSettings } from './dispatcher.js'
-import { ConfigError } from './errors.js'
+import { CircuitBreaker } from '../policy/breaker.js'
+import { RetryBudget } from '../policy/budget.js'
+import type { PoolSettings } from '../client/dispatcher.js'
+import { ConfigError } from '../errors.js'
 import { configHeaders, type HeaderRecord, serializeQuery } from './headers.js'
-import type { Hooks } from './instrument.js'
-import { MiddlewareChain } from './middleware/chain.js'
-import type { Middleware } from './middleware/types.js'
+import type { Hooks } from '../observe/instrument.js'
+import { MiddlewareChain } from '../middleware/chain.js'
+import type { Middleware } from '../middleware/types.js'
 import {
   type HeadersInput,
   type LimitOptions,
@@ -25,8 +25,8 @@ import {
   type TlsOptions,
   h2StreamsFor,
 } from './options.js'
-import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js'
-import { OriginState } from './stats.js'
+import { normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
+import { OriginState } from '../observe/stats.js'
 import type { Base } from './target.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 

@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
-import { ConfigError, DownstreamClosedError } from './errors.js'
+import { ConfigError, DownstreamClosedError } from '../errors.js'
 import type { RegistrationNames } from './names.js'
 import type { ScopeFactory } from './scope-factory.js'
-import type { HeaderRecord } from './headers.js'
-import { isTransportOwned } from './refused-headers.js'
+import type { HeaderRecord } from '../config/headers.js'
+import { isTransportOwned } from '../config/refused-headers.js'
 import {
   type ClientOptions,
   DEFAULT_LIMITS,
@@ -12,9 +12,9 @@ import {
   normalizeLimits,
   normalizeTls,
   type TlsOptions,
-} from './options.js'
-import type { ClientStats } from './stats.js'
-import { expectMs, expectObject, expectPositiveInt } from './validate.js'
+} from '../config/options.js'
+import type { ClientStats } from '../observe/stats.js'
+import { expectMs, expectObject, expectPositiveInt } from '../config/validate.js'
 
 /**
  * What a framework registration takes: every client option, plus how handlers get their client.

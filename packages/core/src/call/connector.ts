@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { buildConnector, errors } from 'undici'
-import { unrefTimer } from './timers.js'
+import { unrefTimer } from '../timers.js'
 import { errorCode } from './map-error.js'
 
 const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])

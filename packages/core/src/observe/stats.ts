@@ -1,7 +1,7 @@
-import type { CacheStats } from './features/cache.js'
+import type { CacheStats } from '../features/cache.js'
 import type { Dispatcher } from 'undici'
-import type { CircuitBreaker } from './breaker.js'
-import type { RetryBudget } from './budget.js'
+import type { CircuitBreaker } from '../policy/breaker.js'
+import type { RetryBudget } from '../policy/budget.js'
 
 /**
  * What a client tree keeps per origin: Mooring's request counters, and the retry budget and

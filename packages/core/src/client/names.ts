@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 
 /**
  * The names held by one plugin's open registrations in this process, for frameworks with no moment
