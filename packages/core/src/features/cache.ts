@@ -8,6 +8,7 @@ export type CacheStore = NonNullable<UndiciCacheOptions['store']>
 type Controller = Dispatcher.DispatchController
 type Handler = Dispatcher.DispatchHandler
 
+/** `cache: { store, methods }`. */
 export interface CacheOptions {
   /** Where responses are kept. Default: undici's in-memory store (1024 entries, 100 MB). */
   store?: CacheStore
@@ -15,6 +16,7 @@ export interface CacheOptions {
   methods?: readonly ('GET' | 'HEAD' | 'OPTIONS' | 'TRACE')[]
 }
 
+/** `stats().cache`, with `cache` on. */
 export interface CacheStats {
   /** Answered from the cache without reaching the origin. */
   hits: number

@@ -5,6 +5,7 @@ import type { MooringResponse } from '../call/response.js'
 import type { OriginState } from '../observe/stats.js'
 import { isPlainObject } from '../config/validate.js'
 
+/** `hedge: { delay, max }`: after .NET's standard hedging handler. */
 export interface HedgeOptions {
   /** Milliseconds without an answer before the next hedge is sent (> 0). */
   delay: number
