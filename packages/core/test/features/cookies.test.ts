@@ -55,6 +55,25 @@ describe('cookies, opt-in', () => {
     expect(jar.getCookieStringSync(`${up.url}/`)).toBe('session=cli')
   })
 
+  it("a scope's paginate carries the scope's cookies on every page", async () => {
+    const up = await fixtures().upstream((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      if (url.pathname === '/login') {
+        res.setHeader('set-cookie', 'session=alice; Path=/')
+        res.end()
+        return
+      }
+      const page = Number(url.searchParams.get('page') ?? '1')
+      if (page < 3) res.setHeader('link', `</list?page=${page + 1}>; rel="next"`)
+      res.end(req.headers.cookie ?? '')
+    })
+    const alice = fixtures().client({ baseUrl: up.url, cookies: true }).scope()
+    await (await alice.get('/login')).dump()
+    const seen: string[] = []
+    for await (const page of alice.paginate('/list')) seen.push(await page.text())
+    expect(seen).toEqual(['session=alice', 'session=alice', 'session=alice'])
+  })
+
   it('off by default: no cookie is kept', async () => {
     const up = await sessions()
     const c = fixtures().client({ baseUrl: up.url })
