@@ -17,16 +17,17 @@ import {
   TimeoutError,
 } from '../errors.js'
 import { emit, type Hooks, observed } from '../observe/instrument.js'
-import { errorCode, isLocalRefusal, mapError, wasNotSent } from './map-error.js'
-import type { HeadersInput, NormalizedTimeouts } from '../config/options.js'
+import { isLocalRefusal, mapError } from './map-error.js'
+import type { NormalizedTimeouts } from '../config/options.js'
+import type { CallPolicy, RequestPlan } from '../config/plan.js'
 import { redirectTarget } from '../policy/redirect.js'
-import { redactUrl, type ShownQuery } from '../observe/redact.js'
+import { redactUrl } from '../observe/redact.js'
 import { MooringResponse } from './response.js'
-import { backoffDelay, type RetryPolicy } from '../policy/retry.js'
-import { parseRetryAfter } from '../policy/retry-after.js'
+import { errorRetryDelay, errorRetryReason, NO_RETRY, statusRetryDelay } from '../policy/retry-decision.js'
 import type { OriginState } from '../observe/stats.js'
 import { isStaleConnectionError } from './connector.js'
 import type { RateLimiter } from '../features/rate-limit.js'
+import { parseRetryAfter } from '../policy/retry-after.js'
 import type { RateLimitDecision } from '../policy/rate-limit-store.js'
 
 type Controller = Dispatcher.DispatchController
@@ -43,18 +44,6 @@ export enum Outcome {
 export interface CallOwner {
   /** @internal */
   _callSettled(call: Call, outcome: Outcome): void
-}
-
-/** How a call may be tried again, decided once by the client when the call is made. */
-export interface CallRetry {
-  readonly policy: RetryPolicy | null
-  readonly budget: RetryBudget | null
-  /** The method is idempotent, or the request carries an Idempotency-Key. */
-  readonly idempotent: boolean
-  /** The body can be sent again. */
-  readonly replayable: boolean
-  /** The origin's circuit breaker, when the client has them. */
-  readonly breaker: CircuitBreaker | null
 }
 
 const NO_RETRIES: RetryRecord[] = []
@@ -95,12 +84,18 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   _owned = false
   readonly owner: CallOwner
   readonly dispatcher: Dispatcher
+  /** What the call sends and how it behaves, planned before it started; never written to. */
+  readonly plan: RequestPlan
+  /** The dispatch options of the current attempt: the plan, or a redirect's target. */
   options: Dispatcher.DispatchOptions
-  readonly timeouts: NormalizedTimeouts
-  readonly raiseForStatus: boolean
-  readonly signal: AbortSignal | undefined
-  readonly retry: CallRetry
-  readonly hooks: Hooks | null
+  readonly #policy: CallPolicy
+  /** The origin's counters, retry budget and breaker. */
+  readonly state: OriginState
+  readonly #budget: RetryBudget | null
+  readonly #breaker: CircuitBreaker | null
+  readonly #timeouts: NormalizedTimeouts
+  readonly #signal: AbortSignal | undefined
+  readonly #hooks: Hooks | null
   readonly #totalDeadline: number
   #startedAt = 0
   #poolDeadline = 0
@@ -129,51 +124,35 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #probe = false
   attempts = 0
   retries: RetryRecord[] = NO_RETRIES
-  /** Bytes of body the call accepts; past it the call fails with ResponseTooLargeError. */
-  maxResponseSize = Number.POSITIVE_INFINITY
-  /** Redirects followed at most; 0 hands 3xx responses to the caller. */
-  maxRedirects = 0
-  /** The request's own headers (not the client's defaults), for a cross-origin redirect. */
-  requestHeaders: HeadersInput | undefined = undefined
   #redirectsFollowed = 0
   #redirectTo: Dispatcher.DispatchOptions | null = null
   #countAttempt = true
   /** The client's rate limit, when it has one. */
-  limiter: RateLimiter | null = null
+  readonly #limiter: RateLimiter | null
   /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
   #turnGiven = false
   #received = 0
-  /** The per-origin counters of the client that made the call. */
-  counters: OriginState | null = null
-  /** Query keys shown in clear in errors and events (`redact.showQuery`). */
-  shownQuery: ShownQuery = null
-
-  constructor(
-    owner: CallOwner,
-    dispatcher: Dispatcher,
-    options: Dispatcher.DispatchOptions,
-    timeouts: NormalizedTimeouts,
-    totalDeadline: number,
-    raiseForStatus: boolean,
-    signal: AbortSignal | undefined,
-    retry: CallRetry,
-    hooks: Hooks | null,
-  ) {
+  constructor(owner: CallOwner, dispatcher: Dispatcher, plan: RequestPlan, state: OriginState) {
     this.owner = owner
     this.dispatcher = dispatcher
-    this.options = options
-    this.timeouts = timeouts
-    this.#totalDeadline = totalDeadline
-    this.raiseForStatus = raiseForStatus
-    this.signal = signal
-    this.retry = retry
-    this.hooks = hooks
+    this.plan = plan
+    this.options = plan
+    const policy = plan.policy
+    this.#policy = policy
+    this.state = state
+    this.#budget = policy.budgeted ? state.budget : null
+    this.#breaker = state.breaker
+    this.#timeouts = policy.timeouts
+    this.#signal = plan.callSignal
+    this.#hooks = policy.hooks
+    this.#limiter = policy.rateLimit
+    this.#totalDeadline = plan.deadline
   }
 
   get info(): MooringRequestInfo {
     return {
       method: this.options.method,
-      url: redactUrl(String(this.options.origin) + this.options.path, this.shownQuery),
+      url: redactUrl(String(this.options.origin) + this.options.path, this.#policy.shownQuery),
     }
   }
 
@@ -184,17 +163,17 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#reject = reject
     })
     this.#startedAt = now
-    if (this.signal !== undefined) this.signal.addEventListener('abort', this)
-    this.retry.budget?.deposit(now)
-    if (observed(this.hooks, 'request')) emit(this.hooks, 'request', this.info)
+    if (this.#signal !== undefined) this.#signal.addEventListener('abort', this)
+    this.#budget?.deposit(now)
+    if (observed(this.#hooks, 'request')) emit(this.#hooks, 'request', this.info)
     deadlines.add(this)
     this.#dispatch(now)
     return promise
   }
 
   #dispatch(now: number): void {
-    if (this.limiter !== null && !this.#admitted(this.limiter, now)) return
-    const breaker = this.retry.breaker
+    if (this.#limiter !== null && !this.#admitted(this.#limiter, now)) return
+    const breaker = this.#breaker
     if (breaker !== null) {
       const verdict = breaker.tryPass()
       if (verdict === 'open') {
@@ -209,7 +188,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#controller = null
     this.#started = false
     this.#waitingForConnection = true
-    this.#poolDeadline = now + this.timeouts.pool
+    this.#poolDeadline = now + this.#timeouts.pool
     try {
       this.dispatcher.dispatch(this.options, this)
     } catch (err) {
@@ -273,12 +252,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
 
   /** The caller's signal fired. */
   handleEvent(): void {
-    this.abort(new AbortError(this.info, this.signal?.reason))
+    this.abort(new AbortError(this.info, this.#signal?.reason))
   }
 
   checkDeadlines(now: number): void {
     if (this.#waitingForConnection && now >= this.#poolDeadline) {
-      this.abort(new TimeoutError('pool', this.timeouts.pool, this.info, 'not-sent'))
+      this.abort(new TimeoutError('pool', this.#timeouts.pool, this.info, 'not-sent'))
       return
     }
     if (now >= this.#totalDeadline) {
@@ -305,11 +284,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     }
     const idle = now - this.#progressAt
     if (this.#phase === Phase.Head) {
-      if (idle >= this.timeouts.headers)
-        controller.abort(new TimeoutError('headers', this.timeouts.headers, this.info, 'maybe'))
-    } else if (!controller.paused && idle >= this.timeouts.body) {
+      if (idle >= this.#timeouts.headers)
+        controller.abort(new TimeoutError('headers', this.#timeouts.headers, this.info, 'maybe'))
+    } else if (!controller.paused && idle >= this.#timeouts.body) {
       // A connection paused because nobody reads the body is not the server stalling.
-      controller.abort(new TimeoutError('body', this.timeouts.body, this.info, 'maybe'))
+      controller.abort(new TimeoutError('body', this.#timeouts.body, this.info, 'maybe'))
     }
   }
 
@@ -332,28 +311,33 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   ): void {
     if (controller !== this.#controller) return
     this.#progress++
-    if (statusCode === 429 && this.limiter !== null) {
+    if (statusCode === 429 && this.#limiter !== null) {
       // The origin said slow down: every caller of this client (and of its store) waits it out.
       const pause = parseRetryAfter(headers['retry-after'])
-      if (pause !== undefined) this.limiter.pause(String(this.options.origin), pause)
+      if (pause !== undefined) this.#limiter.pause(String(this.options.origin), pause)
     }
-    const breaker = this.retry.breaker
+    const breaker = this.#breaker
     if (breaker !== null) {
       if (statusCode >= 500) breaker.failure(this.#probe)
       else breaker.success(this.#probe)
       this.#probe = false
     }
-    if (this.maxRedirects !== 0 && statusCode >= 300 && statusCode < 400 && headers.location !== undefined) {
-      if (this.#redirectsFollowed >= this.maxRedirects) {
-        this.abort(new TooManyRedirectsError(this.info, this.maxRedirects))
+    if (
+      this.#policy.maxRedirects !== 0 &&
+      statusCode >= 300 &&
+      statusCode < 400 &&
+      headers.location !== undefined
+    ) {
+      if (this.#redirectsFollowed >= this.#policy.maxRedirects) {
+        this.abort(new TooManyRedirectsError(this.info, this.#policy.maxRedirects))
         return
       }
       const next = redirectTarget(
         this.options,
         statusCode,
         headers.location,
-        this.requestHeaders,
-        this.retry.replayable,
+        this.plan.redirectHeaders,
+        this.#policy.replayable,
       )
       if (next !== null) {
         this.#redirectTo = next
@@ -367,10 +351,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#discarded = 0
       return
     }
-    if (this.maxResponseSize !== Number.POSITIVE_INFINITY) {
+    if (this.#policy.maxResponseSize !== Number.POSITIVE_INFINITY) {
       const length = Number(headers['content-length'])
-      if (length > this.maxResponseSize) {
-        this.abort(new ResponseTooLargeError(this.info, this.maxResponseSize))
+      if (length > this.#policy.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this.#policy.maxResponseSize))
         return
       }
     }
@@ -385,15 +369,15 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.attempts,
       this.retries,
     )
-    if (this.shownQuery !== null) response._shownQuery = this.shownQuery
+    if (this.#policy.shownQuery !== null) response._shownQuery = this.#policy.shownQuery
     this.#response = response
     this.#phase = Phase.Body
     this.#settled = true
     const resolve = this.#resolve!
     const reject = this.#reject!
     this.#resolve = this.#reject = null
-    if (observed(this.hooks, 'response')) {
-      emit(this.hooks, 'response', {
+    if (observed(this.#hooks, 'response')) {
+      emit(this.#hooks, 'response', {
         ...this.info,
         status: statusCode,
         attempts: this.attempts,
@@ -401,7 +385,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
         duration: performance.now() - this.#startedAt,
       })
     }
-    if (this.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
+    if (this.#policy.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
     else resolve(response)
   }
 
@@ -410,8 +394,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#progress++
     if (this.#phase === Phase.Body) {
       this.#received += chunk.length
-      if (this.#received > this.maxResponseSize) {
-        this.abort(new ResponseTooLargeError(this.info, this.maxResponseSize))
+      if (this.#received > this.#policy.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this.#policy.maxResponseSize))
         return
       }
       this.#response!._push(chunk)
@@ -450,7 +434,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     if (phase === Phase.Done) return
     // undici refused the request before any connection: no verdict on the origin, no retry.
     const refused = this.#abortReason === null && !this.#started && isLocalRefusal(err)
-    const breaker = this.retry.breaker
+    const breaker = this.#breaker
     if (breaker !== null && phase === Phase.Head) {
       if (this.#abortReason === null && !refused) breaker.failure(this.#probe)
       else breaker.abandon(this.#probe)
@@ -462,7 +446,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     }
     if (refused) {
       // The deposit run() made counted a request the origin never saw; not so for a retry or a redirect.
-      if (this.attempts === 1 && this.#redirectsFollowed === 0) this.retry.budget?.refund(this.#startedAt)
+      if (this.attempts === 1 && this.#redirectsFollowed === 0) this.#budget?.refund(this.#startedAt)
       this.#fail(err)
       return
     }
@@ -471,7 +455,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       return
     }
     if (phase === Phase.Head) {
-      const retry = this.retry
+      const retry = this.#policy
       // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
       // one when that is safe, retries on or off (httpx #346, undici "other side closed").
       if (
@@ -485,10 +469,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
         this.#retryLater('stale-connection', 0)
         return
       }
-      const reason = this.#errorRetryReason(err)
+      const reason = errorRetryReason(retry, this.#retriesUsed, err, this.#started)
       if (reason !== null) {
-        const delay = backoffDelay(retry.policy!, this.#retriesUsed + 1)
-        if (performance.now() + delay < this.#totalDeadline && this.#withdraw()) {
+        const delay = errorRetryDelay(retry, this.#retriesUsed, this.#totalDeadline - performance.now())
+        if (delay !== NO_RETRY && this.#withdraw()) {
           this.#retriesUsed++
           this.#retryLater(reason, delay)
           return
@@ -498,39 +482,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#fail(err)
   }
 
-  /** The reason to retry after `err`, or null when the policy does not retry it. */
-  #errorRetryReason(err: unknown): string | null {
-    const { policy, idempotent, replayable } = this.retry
-    if (policy === null || !replayable || this.#retriesUsed >= policy.limit) return null
-    // Any method may be retried when nothing of it was sent (a refused connection, a failed
-    // handshake): that is no blind retry of a write.
-    if (
-      !idempotent &&
-      !(err instanceof TimeoutError ? err.delivery === 'not-sent' : wasNotSent(err, this.#started))
-    ) {
-      return null
-    }
-    if (err instanceof TimeoutError) return policy.timeouts.has(err.phase) ? `timeout:${err.phase}` : null
-    const code = errorCode(err)
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') return policy.timeouts.has('connect') ? 'timeout:connect' : null
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') return policy.timeouts.has('headers') ? 'timeout:headers' : null
-    if (policy.errorCodes.has(code)) return code
-    return null
-  }
-
   #shouldRetryStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
-    const { policy, idempotent, replayable } = this.retry
-    if (policy === null || !policy.statuses.has(status)) return false
-    if (!idempotent || !replayable || this.#retriesUsed >= policy.limit) return false
-    let delay: number
-    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined
-    if (retryAfter !== undefined) {
-      // Told to wait longer than we would, or than the deadline allows: no wait, no retry.
-      if (retryAfter > policy.maxRetryAfter) return false
-      delay = retryAfter
-    } else delay = backoffDelay(policy, this.#retriesUsed + 1)
-    if (performance.now() + delay >= this.#totalDeadline) return false
-    if (!this.#withdraw()) return false
+    const msLeft = this.#totalDeadline - performance.now()
+    const delay = statusRetryDelay(this.#policy, this.#retriesUsed, status, headers['retry-after'], msLeft)
+    if (delay === NO_RETRY || !this.#withdraw()) return false
     this.#retriesUsed++
     this.#nextDelay = delay
     this.#nextReason = `status:${status}`
@@ -538,9 +493,9 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   #withdraw(): boolean {
-    const budget = this.retry.budget
+    const budget = this.#budget
     if (budget === null || budget.tryWithdraw()) return true
-    this.counters!.budgetRefusals++
+    this.state.budgetRefusals++
     return false
   }
 
@@ -568,9 +523,9 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
     this.#waitingForConnection = false
     const record: RetryRecord = { attempt: this.attempts, reason, delay }
     this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
-    this.counters!.countRetry(reason)
-    if (observed(this.hooks, 'retry')) {
-      emit(this.hooks, 'retry', { ...this.info, attempt: this.attempts, reason, delay })
+    this.state.countRetry(reason)
+    if (observed(this.#hooks, 'retry')) {
+      emit(this.#hooks, 'retry', { ...this.info, attempt: this.attempts, reason, delay })
     }
     // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
     this.#timer = setTimeout(this.#next, delay)
@@ -585,10 +540,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   #fail(err: unknown): void {
     if (this.#phase === Phase.Done) return
     if (this.#probe) {
-      this.retry.breaker?.abandon(true)
+      this.#breaker?.abandon(true)
       this.#probe = false
     }
-    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.timeouts)
+    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.#timeouts)
     error.attempts = this.attempts
     error.retries = this.retries
     if (this.#response !== null) this.#response._fail(error)
@@ -598,8 +553,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#resolve = this.#reject = null
       reject(error)
     }
-    if (observed(this.hooks, 'error')) {
-      emit(this.hooks, 'error', {
+    if (observed(this.#hooks, 'error')) {
+      emit(this.#hooks, 'error', {
         ...this.info,
         error,
         attempts: this.attempts,
@@ -620,7 +575,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#timer = null
     }
     deadlines.delete(this)
-    if (this.signal !== undefined) this.signal.removeEventListener('abort', this)
+    if (this.#signal !== undefined) this.#signal.removeEventListener('abort', this)
     this.owner._callSettled(this, outcome)
   }
 }

@@ -1,33 +1,32 @@
-import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
-import type { HttpCache } from '../features/cache.js'
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { decompressInterceptor } from '../features/decompress.js'
-import { type Http2Option, perProtocolPipelining } from '../features/http2.js'
-import type { NormalizedProxy } from '../features/proxy.js'
+import { perProtocolPipelining } from '../features/http2.js'
 import { ColdStartPool } from './cold-start.js'
-import { staleAwareConnector } from '../call/connector.js'
-import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from '../config/options.js'
-
-export interface PoolSettings {
-  timeouts: NormalizedTimeouts
-  limits: NormalizedLimits
-  http2: Http2Option
-  h2Streams: number | null
-  tls: TlsOptions | undefined
-  proxy: NormalizedProxy | 'env' | undefined
-  /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
-  decompress: boolean
-  /** HTTP caching, composed over decompression and under `interceptors`. */
-  cache: HttpCache | null
-  /** Composed over the pool, the first outermost. */
-  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
-}
+import { staleAware } from '../call/connector.js'
+import type { PoolSettings } from '../config/options.js'
 
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
 
 /** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
 export function poolOf(dispatcher: Dispatcher): Dispatcher {
-  return POOL_OF.get(dispatcher) ?? dispatcher
+  for (let under = POOL_OF.get(dispatcher); under !== undefined; under = POOL_OF.get(dispatcher)) {
+    dispatcher = under
+  }
+  return dispatcher
+}
+
+/**
+ * undici's ProxyAgent writes `host` into the headers object it is given; a call's headers may be
+ * its scope's defaults, shared by every call (and frozen when empty): the agent gets a copy.
+ */
+const copyHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+  dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string | string[]>) } }, handler)
+
+function behindProxy(agent: Dispatcher): Dispatcher {
+  const composed = agent.compose(copyHeaders)
+  POOL_OF.set(composed, agent)
+  return composed
 }
 
 /**
@@ -74,35 +73,44 @@ function createPool(settings: PoolSettings): Dispatcher {
     allowH2: settings.http2 !== false,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
-  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts).
+  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts). Every
+  // pool's connector is made stale-aware here, also behind a proxy, whose agents hand their pools
+  // the tunnelling connector through this same factory.
+  const connectTimeout = timeouts.connect
   const h2Streams = settings.h2Streams
-  const factory = settings.http2
-    ? (origin: string | URL, opts: object): Dispatcher =>
-        new ColdStartPool(
-          origin,
-          (h2Streams === null ? opts : perProtocolPipelining(opts, h2Streams)) as Pool.Options,
-        )
-    : (origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts as Pool.Options)
+  const factory = (origin: string | URL, opts: object): Dispatcher => {
+    const given = (opts as { connect?: unknown }).connect
+    const connector = staleAware(
+      typeof given === 'function'
+        ? (given as Parameters<typeof staleAware>[0])
+        : (buildConnector({
+            ...(given as object),
+            allowH2: settings.http2 !== false,
+            // h2 without TLS on http: origins (undici 7.30; not yet in its BuildOptions type).
+            useH2c: settings.http2 === 'prior-knowledge',
+          } as buildConnector.BuildOptions) as Parameters<typeof staleAware>[0]),
+      connectTimeout,
+    )
+    let poolOptions = { ...opts, connect: connector } as Pool.Options
+    // h2 streams set per connection from ALPN (features/http2.ts).
+    if (settings.http2 !== false && h2Streams !== null)
+      poolOptions = perProtocolPipelining(poolOptions, h2Streams)
+    return settings.http2 !== false ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
+  }
   if (settings.proxy === 'env') {
-    return new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options)
+    return behindProxy(new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options))
   }
   if (settings.proxy !== undefined) {
-    return new ProxyAgent({
-      ...options,
-      connect,
-      uri: settings.proxy.uri,
-      token: settings.proxy.token,
-      requestTls: connect,
-    } as ProxyAgent.Options)
+    return behindProxy(
+      new ProxyAgent({
+        ...options,
+        connect,
+        factory,
+        uri: settings.proxy.uri,
+        token: settings.proxy.token,
+        requestTls: connect,
+      } as ProxyAgent.Options),
+    )
   }
-  return new Agent({
-    ...options,
-    factory,
-    // useH2c (undici 7.30, not yet in its BuildOptions type): h2 without TLS on http: origins.
-    connect: staleAwareConnector({
-      ...connect,
-      allowH2: settings.http2 !== false,
-      useH2c: settings.http2 === 'prior-knowledge',
-    } as buildConnector.BuildOptions),
-  })
+  return new Agent({ ...options, factory, connect })
 }

@@ -1,7 +1,7 @@
 import { ClientClosedError, ConfigError } from '../errors.js'
-import { toHeaderRecord } from '../config/headers.js'
+import { overHeaders } from '../config/headers.js'
 import type { HeadersInput } from '../config/options.js'
-import { isAbortSignal, type PreparedCounts, type Settings } from '../config/scope.js'
+import { isAbortSignal, type PreparedCounts, refuseHeader, type ScopeConfig } from '../config/scope.js'
 import type { MooringClient } from './client.js'
 
 /** What may differ between the scopes of one `prepareScope()`: per inbound request, typically. */
@@ -33,16 +33,16 @@ export interface ScopeFactoryStats {
  */
 export class ScopeFactory {
   readonly #parent: MooringClient
-  readonly #template: Settings
+  readonly #template: ScopeConfig
   readonly #counts: PreparedCounts
-  readonly #make: (settings: Settings) => MooringClient
+  readonly #make: (settings: ScopeConfig) => MooringClient
   readonly #kind: 'client' | 'scope'
 
   /** @internal Made by `client.prepareScope()`. */
   constructor(
     parent: MooringClient,
-    template: Settings & { readonly prepared: PreparedCounts },
-    make: (settings: Settings) => MooringClient,
+    template: ScopeConfig & { readonly prepared: PreparedCounts },
+    make: (settings: ScopeConfig) => MooringClient,
     kind: 'client' | 'scope',
   ) {
     this.#parent = parent
@@ -69,7 +69,7 @@ export class ScopeFactory {
 }
 
 /** The prepared settings with one scope's overrides: checked here, as `scope()` checks its options. */
-function withOverrides(template: Settings, overrides: ScopeOverrides): Settings {
+function withOverrides(template: ScopeConfig, overrides: ScopeOverrides): ScopeConfig {
   if (overrides === null || typeof overrides !== 'object') {
     throw new ConfigError('overrides', overrides, 'an object of headers, signal, deadline or deadlineIn')
   }
@@ -85,7 +85,7 @@ function withOverrides(template: Settings, overrides: ScopeOverrides): Settings 
     if (key === 'headers') {
       if (value === null || typeof value !== 'object')
         throw new ConfigError('headers', value, 'an object of headers')
-      headers = toHeaderRecord(value as HeadersInput, refuseHeader, { ...headers })
+      headers = overHeaders(headers, value as HeadersInput, refuseHeader)
     } else if (key === 'signal') {
       if (!isAbortSignal(value)) throw new ConfigError('signal', value, 'an AbortSignal')
       signal = value
@@ -104,8 +104,4 @@ function withOverrides(template: Settings, overrides: ScopeOverrides): Settings 
       throw new ConfigError(key, value, 'a known override (one of headers, signal, deadline, deadlineIn)')
   }
   return changed ? { ...template, headers, signal, deadline } : template
-}
-
-function refuseHeader(problem: string): never {
-  throw new ConfigError('headers', undefined, `valid headers (${problem})`)
 }

@@ -104,6 +104,18 @@ export function toHeaderRecord(
   return out
 }
 
+/**
+ * `input` laid over `base`: the one place where "the child's headers override the parent's" is
+ * written (a scope over its parent, a prepared scope's overrides, a request over its scope).
+ */
+export function overHeaders(
+  base: HeaderRecord,
+  input: HeadersInput,
+  onProblem: (problem: string) => never,
+): HeaderRecord {
+  return toHeaderRecord(input, onProblem, { ...base })
+}
+
 export function configHeaders(path: string, input: unknown): HeaderRecord {
   if (input === null || typeof input !== 'object') throw new ConfigError(path, input, 'an object of headers')
   return toHeaderRecord(input as HeadersInput, (problem) => {

@@ -6,6 +6,8 @@ import {
 } from '../policy/breaker.js'
 import { ConfigError } from '../errors.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
+import { configHeaders, configQuery, type HeaderRecord } from './headers.js'
+import { type Base, toBase } from './target.js'
 import { fanOut, type HookFunction, type Hooks } from '../observe/instrument.js'
 import type { Middleware } from '../middleware/types.js'
 import { redactUrl, type ShownQuery } from '../observe/redact.js'
@@ -17,6 +19,7 @@ import { type HedgeOptions, normalizeHedge } from '../features/hedge.js'
 import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from '../features/http2.js'
 import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from '../features/proxy.js'
 import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from '../features/rate-limit.js'
+import { withDefaultHeaders } from '../features/user-agent.js'
 
 /** Milliseconds for each phase of a call. */
 export interface TimeoutOptions {
@@ -352,6 +355,54 @@ export interface NormalizedClientOptions {
   cache: HttpCache | null
   hedge: { delay: number; max: number } | null
 }
+
+/** What a pool is made from: the client's, or an isolated scope's over the client's. */
+export interface PoolSettings {
+  timeouts: NormalizedTimeouts
+  limits: NormalizedLimits
+  http2: Http2Option
+  /** Streams per h2 connection when `limits.pipelining` was not set; null when it was, or without http2. */
+  h2Streams: number | null
+  tls: TlsOptions | undefined
+  proxy: NormalizedProxy | 'env' | undefined
+  /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
+  decompress: boolean
+  /** HTTP caching, composed over decompression and under `interceptors` (features/cache.ts). */
+  cache: HttpCache | null
+  /** Composed over the pool; as with undici's compose, the last one sees a request first. */
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
+}
+
+/**
+ * The second stage of the configuration pipeline (options → client config → scope config →
+ * request plan): every client option validated and normalized, `headers` and `query` included.
+ */
+export interface ClientConfig extends NormalizedClientOptions {
+  /** `baseUrl` as the origin and path prefix paths resolve against. */
+  readonly target: Base | undefined
+  readonly headers: HeaderRecord
+  /** Serialised, without the `?`. */
+  readonly query: string
+}
+
+/** Validates and normalizes `createClient`'s options, all of them, once. */
+export function resolveClient(input: unknown): ClientConfig {
+  const options = normalizeClientOptions(input)
+  const o = (input ?? {}) as Record<string, unknown>
+  return {
+    ...options,
+    target: toBase(options.base),
+    // `user-agent`, and `accept-encoding` where the owned pool decodes (features/user-agent.ts).
+    headers: withDefaultHeaders(
+      o.headers === undefined ? NO_HEADERS : configHeaders('headers', o.headers),
+      o.headers,
+      options.decompress && options.transport === undefined && options.fetchPath === null,
+    ),
+    query: o.query === undefined ? '' : configQuery('query', o.query),
+  }
+}
+
+const NO_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
 
 export function normalizeClientOptions(
   input: unknown,

@@ -1,33 +1,29 @@
 import type { Dispatcher } from 'undici'
-import { CircuitBreaker } from '../policy/breaker.js'
-import { RetryBudget } from '../policy/budget.js'
-import type { PoolSettings } from '../client/dispatcher.js'
 import { ConfigError } from '../errors.js'
-import { configHeaders, type HeaderRecord, serializeQuery } from './headers.js'
-import type { Hooks } from '../observe/instrument.js'
 import { MiddlewareChain } from '../middleware/chain.js'
 import type { Middleware } from '../middleware/types.js'
+import { normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
+import { type HeaderRecord, overHeaders, serializeQuery } from './headers.js'
 import {
+  type ClientConfig,
   type HeadersInput,
   type LimitOptions,
-  type NormalizedClientOptions,
   type NormalizedTimeouts,
   normalizeIdempotencyKey,
   normalizeInterceptors,
   normalizeLimits,
-  normalizeMiddleware,
   normalizeMaxResponseSize,
+  normalizeMiddleware,
   normalizeRedirects,
   normalizeTimeouts,
   normalizeTls,
+  type PoolSettings,
   type QueryInput,
   type RequestTimeoutOptions,
   type TlsOptions,
   h2StreamsFor,
 } from './options.js'
-import { normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
-import { OriginState } from '../observe/stats.js'
-import type { Base } from './target.js'
+import type { CallPolicy } from './plan.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
 
 export interface ScopeOptions {
@@ -81,18 +77,15 @@ const SCOPE_KEYS = [
 ]
 export const REQUEST_TIMEOUT_KEYS = ['headers', 'body', 'pool', 'total']
 
-/** What every client in one tree (a root client and its scopes) shares. */
-export interface Root {
-  readonly options: NormalizedClientOptions
-  readonly base: Base | undefined
-  readonly hooks: Hooks | null
-  /** Per origin: counters, and the retry budget and circuit breaker the client and all its scopes share. */
-  readonly states: Map<string, OriginState>
-  readonly baseState: OriginState | undefined
-}
-
-/** What one client or scope applies to its requests; a scope derives its own from its parent's. */
-export interface Settings {
+/**
+ * What one client or scope applies to its requests: the third stage of the pipeline (options →
+ * client config → scope config → request plan). A root client's is made from its ClientConfig by
+ * `rootScope`; a scope's from its parent's by `deriveScope`, the one place where a child's settings
+ * are laid over its parent's.
+ */
+export interface ScopeConfig {
+  /** The client config the tree was made from. */
+  readonly client: ClientConfig
   /** A root client's dispatcher; null for a scope, which sends through its parent's or its own isolated pool. */
   readonly dispatcher: Dispatcher | null
   /** An isolated scope's pool, made on the scope's first request (a scope that sends nothing opens none). */
@@ -114,6 +107,8 @@ export interface Settings {
   readonly middleware: MiddlewareChain | null
   /** A scope opened by a `ScopeFactory`: the counts it shares with its factory; null otherwise. */
   readonly prepared: PreparedCounts | null
+  /** Made by planRequest at the first plain call, then shared by every plain call of the scope. */
+  readonly memo: { policy: CallPolicy | null }
 }
 
 /** Scopes a `ScopeFactory` opened, and how many of them had `close()` called. */
@@ -131,34 +126,32 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
   )
 }
 
-export function createRoot(options: NormalizedClientOptions, base: Base | undefined): Root {
-  const states = new Map<string, OriginState>()
-  const baseState = base === undefined ? undefined : newOriginState(options)
-  if (base !== undefined) states.set(base.origin, baseState!)
-  return { options, base, hooks: options.hooks, states, baseState }
-}
-
-/** The origin's record, made on first use with the client's retry budget and circuit breaker. */
-export function originState(root: Root, origin: string): OriginState {
-  if (origin === root.base?.origin) return root.baseState!
-  let state = root.states.get(origin)
-  if (state === undefined) {
-    state = newOriginState(root.options)
-    root.states.set(origin, state)
+/** The root client's scope config: the client's settings as every call of the tree starts from them. */
+export function rootScope(client: ClientConfig, dispatcher: Dispatcher): ScopeConfig {
+  return {
+    client,
+    dispatcher,
+    isolatedPool: null,
+    ownsDispatcher: client.transport === undefined,
+    headers: client.headers,
+    query: client.query,
+    timeouts: client.timeouts,
+    deadline: Number.POSITIVE_INFINITY,
+    signal: undefined,
+    raiseForStatus: client.raiseForStatus,
+    maxConcurrent: 0,
+    retry: client.retry,
+    autoIdempotencyKey: client.autoIdempotencyKey,
+    maxResponseSize: client.maxResponseSize,
+    maxRedirects: client.maxRedirects,
+    middleware: client.middleware.length === 0 ? null : new MiddlewareChain(client.middleware),
+    prepared: null,
+    memo: { policy: null },
   }
-  return state
-}
-
-function newOriginState(options: NormalizedClientOptions): OriginState {
-  const budget = options.retry?.budget
-  return new OriginState(
-    budget == null ? null : new RetryBudget(budget.ratio, budget.minPerSecond, budget.ttl),
-    options.circuitBreaker === null ? null : new CircuitBreaker(options.circuitBreaker),
-  )
 }
 
 /** Validates scope options and derives the scope's settings from its parent's. */
-export function deriveScopeSettings(root: Root, parent: Settings, options: unknown): Settings {
+export function deriveScope(parent: ScopeConfig, options: unknown): ScopeConfig {
   const o = expectObject('', options, SCOPE_KEYS) as ScopeOptions
   let deadline = parent.deadline
   if (o.deadline !== undefined) {
@@ -175,7 +168,7 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
   let isolatedPool: PoolSettings | null = null
   const isolated = o.pool === 'isolated'
   if (isolated) {
-    const rootOptions = root.options
+    const rootOptions = parent.client
     if (rootOptions.transport !== undefined) {
       throw new ConfigError('pool', o.pool, "'shared' when the client was given a transport")
     }
@@ -209,31 +202,55 @@ export function deriveScopeSettings(root: Root, parent: Settings, options: unkno
       if (o[key] !== undefined) throw new ConfigError(key, o[key], "no value unless pool is 'isolated'")
     }
   }
+  const timeouts = normalizeTimeouts('timeout', o.timeout, parent.timeouts, REQUEST_TIMEOUT_KEYS)
+  const raiseForStatus =
+    o.raiseForStatus === undefined ? parent.raiseForStatus : expectBoolean('raiseForStatus', o.raiseForStatus)
+  const retry = normalizeRetry('retry', o.retry, parent.retry, 'scope')
+  const maxResponseSize =
+    normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? parent.maxResponseSize
+  const maxRedirects = normalizeRedirects('followRedirects', o.followRedirects) ?? parent.maxRedirects
+  // A scope that changes nothing a call's policy is made of shares its parent's (no object per scope).
+  const samePolicy =
+    timeouts === parent.timeouts &&
+    raiseForStatus === parent.raiseForStatus &&
+    retry === parent.retry &&
+    maxResponseSize === parent.maxResponseSize &&
+    maxRedirects === parent.maxRedirects
   return {
+    client: parent.client,
     dispatcher: null,
     isolatedPool,
     ownsDispatcher: isolated,
     headers:
       o.headers === undefined
         ? parent.headers
-        : { ...parent.headers, ...configHeaders('headers', o.headers) },
+        : overHeaders(parent.headers, checkHeaders(o.headers), refuseHeader),
     query: o.query === undefined ? parent.query : serializeQuery(o.query, parent.query),
-    timeouts: normalizeTimeouts('timeout', o.timeout, parent.timeouts, REQUEST_TIMEOUT_KEYS),
+    timeouts,
     deadline,
     signal: o.signal,
-    raiseForStatus:
-      o.raiseForStatus === undefined
-        ? parent.raiseForStatus
-        : expectBoolean('raiseForStatus', o.raiseForStatus),
+    raiseForStatus,
     maxConcurrent: o.maxConcurrent === undefined ? 0 : expectPositiveInt('maxConcurrent', o.maxConcurrent),
-    retry: normalizeRetry('retry', o.retry, parent.retry),
+    retry,
     autoIdempotencyKey:
       normalizeIdempotencyKey('idempotencyKey', o.idempotencyKey) ?? parent.autoIdempotencyKey,
-    maxResponseSize: normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? parent.maxResponseSize,
-    maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? parent.maxRedirects,
+    maxResponseSize,
+    maxRedirects,
     middleware: scopeMiddleware(parent.middleware, normalizeMiddleware('middleware', o.middleware)),
     prepared: null,
+    memo: samePolicy ? parent.memo : { policy: null },
   }
+}
+
+function checkHeaders(value: unknown): HeadersInput {
+  if (value === null || typeof value !== 'object')
+    throw new ConfigError('headers', value, 'an object of headers')
+  return value as HeadersInput
+}
+
+/** A scope's header refused: a ConfigError, as at client creation. */
+export function refuseHeader(problem: string): never {
+  throw new ConfigError('headers', undefined, `valid headers (${problem})`)
 }
 
 /** The parent's chain with the scope's middleware inside it; the parent's own when the scope adds none. */

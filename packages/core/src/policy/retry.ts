@@ -1,5 +1,5 @@
 import { ConfigError, type TimeoutPhase } from '../errors.js'
-import { H2_NOT_PROCESSED } from '../call/map-error.js'
+import { H2_NOT_PROCESSED } from './error-kind.js'
 import { expectMs, expectObject } from '../config/validate.js'
 import { frozenSet } from '../frozen.js'
 
@@ -84,8 +84,17 @@ function stringArray(path: string, value: unknown, upper = false): Set<string> {
   return new Set(upper ? value.map((v: string) => v.toUpperCase()) : value)
 }
 
-/** Validates `retry` (client, scope or request) over `base`; `null` means retries are off. */
-export function normalizeRetry(path: string, input: unknown, base: RetryPolicy | null): RetryPolicy | null {
+/**
+ * Validates `retry` (client, scope or request) over `base`; `null` means retries are off. A retry
+ * budget is one per origin, shared by the client and all its scopes, so a scope or a request may
+ * only turn it off for its own calls (`budget: false`); its settings are the client's.
+ */
+export function normalizeRetry(
+  path: string,
+  input: unknown,
+  base: RetryPolicy | null,
+  level: 'client' | 'scope' | 'request' = 'client',
+): RetryPolicy | null {
   if (input === undefined) return base
   if (input === false) return null
   if (input === true) return base ?? DEFAULT_RETRY
@@ -122,7 +131,13 @@ export function normalizeRetry(path: string, input: unknown, base: RetryPolicy |
   }
   let budget = from.budget
   if (o.budget === false) budget = null
-  else if (o.budget !== undefined) {
+  else if (o.budget !== undefined && level !== 'client') {
+    throw new ConfigError(
+      `${path}.budget`,
+      o.budget,
+      `false, or no value: a retry budget is the client's, one per origin shared by every scope and call (a ${level} may only opt out)`,
+    )
+  } else if (o.budget !== undefined) {
     const b = expectObject(`${path}.budget`, o.budget, ['ratio', 'minPerSecond', 'ttl'])
     const d = DEFAULT_RETRY.budget!
     const ratio = b.ratio ?? budget?.ratio ?? d.ratio

@@ -1,4 +1,31 @@
 import { ConfigError } from '../errors.js'
+import type { RetryOptions } from '../policy/retry.js'
+import type { BodyInput } from './body.js'
+import type { HeadersInput, QueryInput, RequestTimeoutOptions } from './options.js'
+
+export interface RequestOptions {
+  method?: string
+  /** A path appended to `baseUrl`'s path, or an absolute URL (to the base origin, or an allowed one). */
+  path: string
+  query?: QueryInput
+  headers?: HeadersInput
+  body?: BodyInput
+  /** Serialised with JSON.stringify; sets `content-type: application/json`. */
+  json?: unknown
+  signal?: AbortSignal
+  timeout?: RequestTimeoutOptions
+  raiseForStatus?: boolean
+  /** This call's retries over the client's; `budget: false` keeps it off the origin's retry budget. */
+  retry?: RetryOptions | false
+  /** `'auto'` sends one generated key on every attempt; or set the `idempotency-key` header yourself. */
+  idempotencyKey?: 'auto' | false
+  /** Bytes a response body may have; `Infinity` or `false` for no limit. */
+  maxResponseSize?: number | false
+  followRedirects?: boolean | number
+}
+
+/** A call's options after its path, as `client.get(path, init)` takes them (not the DOM's `RequestInit`). */
+export type MooringRequestInit = Omit<RequestOptions, 'path' | 'method'>
 
 const INIT_KEYS =
   'query, headers, body, json, signal, timeout, raiseForStatus, retry, idempotencyKey, maxResponseSize, followRedirects'
