@@ -131,6 +131,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   readonly #limiter: RateLimiter | null
   /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
   #turnGiven = false
+  /** Waiting for a turn the rate limit reserved. */
+  #queued = false
   #received = 0
   constructor(owner: CallOwner, dispatcher: Dispatcher, plan: RequestPlan, state: OriginState) {
     this.owner = owner
@@ -206,7 +208,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
       this.#turnGiven = false
       return true
     }
-    const decision = limiter.take(String(this.options.origin))
+    const decision = limiter.take(String(this.options.origin), this.#queued, this.#totalDeadline - now)
     if (!(decision instanceof Promise)) return this.#onTurn(decision, now)
     this.#phase = Phase.Backoff
     this.#waitingForConnection = false
@@ -225,12 +227,17 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder {
   }
 
   #onTurn(decision: RateLimitDecision, now: number): boolean {
-    if (decision.ok) return true
+    if (decision.ok) {
+      this.#queued = false
+      return true
+    }
     const wait = decision.retryAfterMs
     if (now + wait >= this.#totalDeadline) {
       this.#fail(new RateLimitedError(this.info, wait))
       return false
     }
+    // The limiter reserved this turn: at its end the call asks the store, ahead of newcomers.
+    this.#queued = true
     this.#phase = Phase.Backoff
     this.#waitingForConnection = false
     this.#timer = setTimeout(this.#next, wait)

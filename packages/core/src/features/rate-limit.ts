@@ -22,6 +22,13 @@ export interface RateLimitOptions {
  * A client's rate limit: one bucket per origin, its state in `store`. An attempt asks `take(origin)`
  * before it is dispatched; a 429 with `Retry-After` calls `pause(origin, ms)`, which holds back
  * every caller of the client (and of every client sharing the store).
+ *
+ * The store answers "not yet, try in N ms" and reserves nothing (so a shared store stays one number
+ * per key). Waiting callers would then all wake at once and race for one turn, and none could know
+ * its wait. So the client keeps a local line per origin: a refused call is given the next free turn
+ * (`retryAfterMs` from the store, then one interval per caller ahead of it), newcomers queue behind
+ * the line instead of taking a turn a waiter was promised, and a caller whose turn would come past
+ * its deadline is told so at once, without taking a place.
  */
 export class RateLimiter {
   readonly rule: RateLimitRule
@@ -34,8 +41,35 @@ export class RateLimiter {
     this.#prefix = prefix
   }
 
-  take(origin: string): RateLimitDecision | Promise<RateLimitDecision> {
-    return this.store.take(this.#prefix + origin, this.rule)
+  /** Per origin: when (performance.now()) the turn after the last one promised is free. */
+  readonly #lineEnds = new Map<string, number>()
+
+  /**
+   * This attempt's turn: admitted, or the wait until the turn reserved for it. `queued`: the caller
+   * waited for a turn reserved here, and goes to the store ahead of the line. `maxWait`: past it,
+   * nothing is reserved and the answer is the wait it would have needed.
+   */
+  take(origin: string, queued: boolean, maxWait: number): RateLimitDecision | Promise<RateLimitDecision> {
+    const now = performance.now()
+    if (!queued) {
+      const end = this.#lineEnds.get(origin)
+      if (end !== undefined && end > now) return this.#reserve(origin, 0, now, maxWait)
+    }
+    const decision = this.store.take(this.#prefix + origin, this.rule)
+    if (decision instanceof Promise) {
+      return decision.then((d) =>
+        d.ok ? d : this.#reserve(origin, d.retryAfterMs, performance.now(), maxWait),
+      )
+    }
+    return decision.ok ? decision : this.#reserve(origin, decision.retryAfterMs, now, maxWait)
+  }
+
+  #reserve(origin: string, wait: number, now: number, maxWait: number): RateLimitDecision {
+    const end = this.#lineEnds.get(origin)
+    const at = Math.max(now + wait, end ?? 0)
+    if (at - now < maxWait) this.#lineEnds.set(origin, at + 1000 / this.rule.rps)
+    else if (end !== undefined && end <= now) this.#lineEnds.delete(origin)
+    return { ok: false, retryAfterMs: Math.max(1, Math.ceil(at - now)) }
   }
 
   pause(origin: string, ms: number): void {

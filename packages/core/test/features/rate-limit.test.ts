@@ -47,6 +47,33 @@ describe('client-side rate limiting', () => {
     expect(String(err)).toMatch(/rate limit would hold the call \d+ ms, past its deadline/)
   })
 
+  it('callers queue in order; those whose turn would pass their deadline fail at once', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream((_req, res) => res.end('ok'))
+    // A turn each 200 ms; a 500 ms deadline leaves room for the turns at 0, 200 and 400 ms only
+    // (100 ms either way for late timers on a busy machine).
+    const c = client({ baseUrl: up.url, rateLimit: { rps: 5 }, timeout: { total: 500 } })
+    const started = performance.now()
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        try {
+          await (await c.get(`/${i}`)).dump()
+          return { i, ok: true, at: performance.now() - started }
+        } catch (err) {
+          return { i, ok: false, at: performance.now() - started, err }
+        }
+      }),
+    )
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false, false, false])
+    for (const o of outcomes.filter((x) => !x.ok)) {
+      expect(o.err).toBeInstanceOf(RateLimitedError)
+      expect((o.err as RateLimitedError).wait).toBeGreaterThanOrEqual(500)
+      // Told at once, not after waiting out the deadline.
+      expect(o.at).toBeLessThan(150)
+    }
+    expect(up.requests.map((r) => r.url)).toEqual(['/0', '/1', '/2'])
+  })
+
   it("a 429's Retry-After pauses the origin for every caller of the client", async () => {
     const { upstream, client } = fixtures()
     const arrivals: Array<{ url: string; at: number }> = []
