@@ -58,6 +58,7 @@ export type {
 } from './observe/instrument.js'
 export { MooringRequest } from './middleware/request.js'
 export type { RespondInit } from './middleware/request.js'
+export type { HeaderRecord } from './config/headers.js'
 export type { Middleware, Next } from './middleware/types.js'
 export { bearerAuth } from './middleware/bearer-auth.js'
 export type { BearerAuthOptions } from './middleware/bearer-auth.js'

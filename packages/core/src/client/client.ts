@@ -74,10 +74,12 @@ export class MooringClient extends InFlight implements CallOwner {
     if (signal?.aborted) this.#closeReason = new AbortError({ method: '*', url: '*' }, signal.reason)
   }
 
+  /** @internal */
   protected becameBusy(): void {
     this.#scope.signal?.addEventListener('abort', this)
   }
 
+  /** @internal */
   protected becameIdle(): void {
     this.#scope.signal?.removeEventListener('abort', this)
   }

@@ -10,6 +10,7 @@ import type { OriginState } from '../observe/stats.js'
  * referenced by nobody, so a scope never closed is garbage (see deadlines.ts for the same choice).
  * Also the `maxConcurrent` queue. A base class so the lists stay private to this module.
  */
+/** The in-flight bookkeeping a client inherits (its members are internal to @mooring/core). */
 export abstract class InFlight {
   readonly #up: InFlight | null
   #calls: Call | null = null
@@ -22,20 +23,22 @@ export abstract class InFlight {
   #waiting: Array<() => void> | null = null
   #drained: (() => void) | null = null
 
+  /** @internal */
   protected constructor(parent: InFlight | null) {
     this.#up = parent
   }
 
-  /** The first call in flight here or below started: a scope starts listening on its signal. */
+  /** @internal The first call in flight here or below started: a scope starts listening on its signal. */
   protected abstract becameBusy(): void
-  /** The last one ended. */
+  /** @internal The last one ended. */
   protected abstract becameIdle(): void
 
+  /** @internal */
   protected get inFlightCount(): number {
     return this.#active
   }
 
-  /** Links `call` here and counts it up the tree and on its origin. */
+  /** @internal Links `call` here and counts it up the tree and on its origin. */
   protected trackCall(call: Call, state: OriginState): void {
     call._owned = true
     call._ownerNext = this.#calls
@@ -56,7 +59,7 @@ export abstract class InFlight {
     state.inFlight++
   }
 
-  /** Unlinks a settled call, counts its outcome, lets a queued call run. */
+  /** @internal Unlinks a settled call, counts its outcome, lets a queued call run. */
   protected untrackCall(call: Call, outcome: Outcome, queued: boolean): void {
     if (!call._owned) return
     call._owned = false
@@ -95,7 +98,7 @@ export abstract class InFlight {
     }
   }
 
-  /** True when a call may start now under `max` (0: no limit); counts it as running. */
+  /** @internal True when a call may start now under `max` (0: no limit); counts it as running. */
   protected takeSlot(max: number): boolean {
     if (max === 0) return true
     if (this.#running >= max) return false
@@ -103,7 +106,7 @@ export abstract class InFlight {
     return true
   }
 
-  /** Resolves when a slot is free (counted as running), or at once when the queue is released. */
+  /** @internal Resolves when a slot is free (counted as running), or at once when the queue is released. */
   protected waitForSlot(): Promise<void> {
     return new Promise<void>((resolve) => {
       if (this.#waiting === null) this.#waiting = []
@@ -113,7 +116,7 @@ export abstract class InFlight {
     })
   }
 
-  /** Aborts every call here and below with `AbortError`s whose cause is `cause`; releases the queue. */
+  /** @internal Aborts every call here and below with `AbortError`s whose cause is `cause`; releases the queue. */
   protected abortInFlight(cause: unknown): void {
     for (let call = this.#calls; call !== null; ) {
       // Read first: aborting a call may unlink it.
@@ -134,7 +137,7 @@ export abstract class InFlight {
     }
   }
 
-  /** Resolves when nothing is in flight here and below, or after `ms`. */
+  /** @internal Resolves when nothing is in flight here and below, or after `ms`. */
   protected waitForDrain(ms: number): Promise<void> {
     if (this.#active === 0 || ms <= 0) return Promise.resolve()
     return new Promise<void>((resolve) => {
