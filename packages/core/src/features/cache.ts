@@ -1,4 +1,7 @@
-import { cacheStores, type Dispatcher, interceptors } from 'undici'
+import type { Dispatcher, interceptors } from 'undici'
+// A namespace, read when a cache is made: Bun's undici shim has no cacheStores, and a named import
+// of it would fail the whole module there, cache or not.
+import * as undici from 'undici'
 import { ConfigError } from '../errors.js'
 import { isPlainObject } from '../config/validate.js'
 
@@ -41,7 +44,7 @@ export class HttpCache {
   readonly #methods: ReadonlySet<string>
 
   constructor(store: CacheStore, methods: readonly string[]) {
-    this.#cache = interceptors.cache({
+    this.#cache = undici.interceptors.cache({
       store,
       methods: methods as UndiciCacheOptions['methods'],
       type: 'shared',
@@ -122,7 +125,7 @@ const SAFE = ['GET', 'HEAD', 'OPTIONS', 'TRACE']
 
 export function normalizeCache(path: string, value: unknown): HttpCache | null {
   if (value === undefined || value === false) return null
-  if (value === true) return new HttpCache(new cacheStores.MemoryCacheStore(), ['GET'])
+  if (value === true) return new HttpCache(new undici.cacheStores.MemoryCacheStore(), ['GET'])
   if (!isPlainObject(value)) throw new ConfigError(path, value, 'true, or { store?, methods? }')
   for (const key of Object.keys(value)) {
     if (key !== 'store' && key !== 'methods')
@@ -142,5 +145,8 @@ export function normalizeCache(path: string, value: unknown): HttpCache | null {
       'an undici CacheStore (cacheStores.MemoryCacheStore, SqliteCacheStore, …)',
     )
   }
-  return new HttpCache((store as CacheStore | undefined) ?? new cacheStores.MemoryCacheStore(), methods)
+  return new HttpCache(
+    (store as CacheStore | undefined) ?? new undici.cacheStores.MemoryCacheStore(),
+    methods,
+  )
 }

@@ -1,5 +1,7 @@
 import * as zlib from 'node:zlib'
-import { type Dispatcher, interceptors } from 'undici'
+import type { Dispatcher } from 'undici'
+// A namespace, read when a client is made (see cache.ts): what Bun's undici shim lacks fails no import.
+import * as undici from 'undici'
 
 /**
  * What the client asks for: the encodings undici's decompress interceptor decodes on this Node
@@ -28,7 +30,7 @@ export function decompressInterceptor(): Dispatcher.DispatcherComposeInterceptor
     return (emitWarning as (...a: unknown[]) => void).call(this, warning, ...rest)
   } as typeof process.emitWarning
   try {
-    return interceptors.decompress({ skipErrorResponses: false })
+    return undici.interceptors.decompress({ skipErrorResponses: false })
   } finally {
     process.emitWarning = emitWarning
   }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
-import { type buildConnector, Client, type Dispatcher } from 'undici'
+import type { buildConnector, Client, Dispatcher } from 'undici'
+import * as undici from 'undici'
 import { ConfigError } from '../errors.js'
 
 /**
@@ -37,7 +38,7 @@ export function perProtocolPipelining<T extends object>(poolOptions: T, streams:
     pipelining: 1,
     factory: (origin: string | URL, opts: Client.Options): Dispatcher => {
       const connect = opts.connect as Connect
-      const client: Client = new Client(origin, {
+      const client: Client = new undici.Client(origin, {
         ...opts,
         connect: (connectOpts, callback) =>
           connect(connectOpts, (...args: [null, Socket] | [Error, null]) => {
