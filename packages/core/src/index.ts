@@ -15,6 +15,8 @@ export {
   MooringError,
   RequestRejectedError,
   ResponseTooLargeError,
+  ResponseDecodeError,
+  RateLimitedError,
   TooManyRedirectsError,
   TimeoutError,
 } from './errors.js'
@@ -37,6 +39,14 @@ export type { BodyInput } from './config/body.js'
 export type { RetryOptions } from './policy/retry.js'
 export { DEFAULT_RETRY, IDEMPOTENT_METHODS } from './policy/retry.js'
 export { channels } from './observe/instrument.js'
+export type { ProxyOptions } from './features/proxy.js'
+export type { Http2Option } from './features/http2.js'
+export type { PaginateOptions } from './features/paginate.js'
+export type { RateLimitOptions } from './features/rate-limit.js'
+export type { CookiesOption } from './features/cookies.js'
+export type { HedgeOptions } from './features/hedge.js'
+export type { CacheOptions, CacheStats, CacheStore } from './features/cache.js'
+export { USER_AGENT } from './features/user-agent.js'
 export type {
   ErrorEvent,
   HookFunction,
@@ -66,3 +76,10 @@ export type {
   NodeOutgoing,
 } from './client/registration.js'
 export type { CircuitBreakerOptions } from './policy/breaker.js'
+export { memoryRateLimitStore, RATE_LIMIT_ADMITTED } from './policy/rate-limit-store.js'
+export type {
+  MemoryRateLimitStore,
+  RateLimitDecision,
+  RateLimitRule,
+  RateLimitStore,
+} from './policy/rate-limit-store.js'

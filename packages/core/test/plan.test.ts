@@ -1,10 +1,14 @@
-import { ConfigError, RequestRejectedError } from '@mooring/core'
+import { ConfigError, RequestRejectedError, USER_AGENT } from '@mooring/core'
+import { ACCEPT_ENCODING } from '../src/features/decompress.js'
 import { describe, expect, it } from 'vitest'
 import { resolveClient } from '../src/config/options.js'
 import { planRequest } from '../src/config/plan.js'
 import { deriveScope, rootScope } from '../src/config/scope.js'
 import { MiddlewareChain } from '../src/middleware/chain.js'
 import { client, upstream } from './support/fixtures.js'
+
+/** What every client sends its base origin unless told otherwise (features/user-agent.ts). */
+const DEFAULTS = { 'user-agent': USER_AGENT, 'accept-encoding': ACCEPT_ENCODING }
 
 /** A root scope config with no dispatcher behind it: planning needs no socket. */
 const scopeOf = (options: Parameters<typeof resolveClient>[0]) =>
@@ -29,7 +33,7 @@ describe('planRequest: options → client config → scope config → request pl
       deadline: 1_000,
       body: null,
     })
-    expect(plan.headers).toEqual({ authorization: 'Bearer s3cret', 'x-app': 'a' })
+    expect(plan.headers).toEqual({ ...DEFAULTS, authorization: 'Bearer s3cret', 'x-app': 'a' })
   })
 
   it('sends no default to another allowed origin, and refuses one not allowed', () => {
@@ -44,6 +48,7 @@ describe('planRequest: options → client config → scope config → request pl
     const plan = planRequest(scope, 'POST', '/items', { json: { a: 1 }, headers: { 'x-app': 'b' } }, 0)
     expect(plan.body).toBe('{"a":1}')
     expect(plan.headers).toEqual({
+      ...DEFAULTS,
       authorization: 'Bearer s3cret',
       'x-app': 'b',
       'content-type': 'application/json',

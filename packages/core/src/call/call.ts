@@ -8,6 +8,7 @@ import {
   AbortError,
   CircuitOpenError,
   HttpStatusError,
+  RateLimitedError,
   RequestRejectedError,
   ResponseTooLargeError,
   TooManyRedirectsError,
@@ -30,6 +31,9 @@ import { MooringResponse } from './response.js'
 import { errorRetryDelay, errorRetryReason, NO_RETRY, statusRetryDelay } from '../policy/retry-decision.js'
 import type { OriginState } from '../observe/stats.js'
 import { isStaleConnectionError } from './connector.js'
+import type { RateLimiter } from '../features/rate-limit.js'
+import { parseRetryAfter } from '../policy/retry-after.js'
+import type { RateLimitDecision } from '../policy/rate-limit-store.js'
 
 type Controller = Dispatcher.DispatchController
 
@@ -78,6 +82,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   #poolDeadline = 0
   #waitingForConnection = false
   #controller: Controller | null = null
+  /** The controller of the attempt the call last moved on from (a retry, a redirect). */
+  #movedOn: Controller | null = null
   #started = false
   /**
    * An attempt this call moved on from may have reached the server (it failed `maybe`, or had a
@@ -112,6 +118,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   #redirectsFollowed = 0
   #redirectTo: Dispatcher.DispatchOptions | null = null
   #countAttempt = true
+  /** The client's rate limit, when it has one. */
+  readonly #limiter: RateLimiter | null
+  /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
+  #turnGiven = false
+  /** Waiting for a turn the rate limit reserved. */
+  #queued = false
   #received = 0
   constructor(owner: CallOwner, dispatcher: Dispatcher, plan: RequestPlan, state: OriginState) {
     this.owner = owner
@@ -126,6 +138,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this.#timeouts = policy.timeouts
     this.#signal = plan.callSignal
     this.#hooks = policy.hooks
+    this.#limiter = policy.rateLimit
     this.#totalDeadline = plan.deadline
   }
 
@@ -153,6 +166,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   }
 
   #dispatch(now: number): void {
+    if (this.#limiter !== null && !this.#admitted(this.#limiter, now)) return
     const breaker = this.#breaker
     if (breaker !== null) {
       const verdict = breaker.tryPass()
@@ -178,6 +192,52 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     } catch (err) {
       this.#attemptFailed(err)
     }
+  }
+
+  /**
+   * Asks the rate limit for this attempt's turn (features/rate-limit.ts). False when the attempt
+   * must wait (the call is in Backoff until its turn, then dispatches again) or fails: a turn past
+   * the deadline is a RateLimitedError at once, not a wait that ends in a timeout.
+   */
+  #admitted(limiter: RateLimiter, now: number): boolean {
+    if (this.#turnGiven) {
+      this.#turnGiven = false
+      return true
+    }
+    const decision = limiter.take(String(this.options.origin), this.#queued, this.#totalDeadline - now)
+    if (!(decision instanceof Promise)) return this.#onTurn(decision, now)
+    this.#phase = Phase.Backoff
+    this.#waitingForConnection = false
+    decision.then(
+      (d) => {
+        if (this.#phase !== Phase.Backoff) return
+        const at = performance.now()
+        if (this.#onTurn(d, at)) {
+          this.#turnGiven = true
+          this.#dispatch(at)
+        }
+      },
+      (err: unknown) => this.#fail(err),
+    )
+    return false
+  }
+
+  #onTurn(decision: RateLimitDecision, now: number): boolean {
+    if (decision.ok) {
+      this.#queued = false
+      return true
+    }
+    const wait = decision.retryAfterMs
+    if (now + wait >= this.#totalDeadline) {
+      this.#fail(new RateLimitedError(this.info, wait))
+      return false
+    }
+    // The limiter reserved this turn: at its end the call asks the store, ahead of newcomers.
+    this.#queued = true
+    this.#phase = Phase.Backoff
+    this.#waitingForConnection = false
+    this.#timer = setTimeout(this.#next, wait)
+    return false
   }
 
   /** Aborts the call with `reason`, whatever phase it is in. */
@@ -263,6 +323,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   ): void {
     if (controller !== this.#controller) return
     this.#progress++
+    if (statusCode === 429 && this.#limiter !== null) {
+      // The origin said slow down: every caller of this client (and of its store) waits it out.
+      const pause = parseRetryAfter(headers['retry-after'])
+      if (pause !== undefined) this.#limiter.pause(String(this.options.origin), pause)
+    }
     const breaker = this.#breaker
     if (breaker !== null) {
       if (statusCode >= 500) breaker.failure(this.#probe)
@@ -360,7 +425,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
 
   onResponseError(controller: Controller | undefined, err: Error): void {
     // A callback from an attempt this call has already moved on from.
-    if (controller !== this.#controller && (controller !== undefined || this.#started)) return
+    // Before onRequestStart an error may come with no controller (undici) or with an interceptor's
+    // own (undici's decompress passes its controller whatever happened below it), so only the
+    // controller of the attempt the call moved on from is told apart.
+    if (
+      controller !== this.#controller &&
+      (this.#started || (controller !== undefined && controller === this.#movedOn))
+    )
+      return
     this.#attemptFailed(err)
   }
 
@@ -486,12 +558,14 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this.options = next
     this.#countAttempt = false
     this.#phase = Phase.Backoff
+    this.#movedOn = this.#controller
     this.#controller = null
     this.#timer = setTimeout(this.#next, 0)
   }
 
   #retryLater(reason: string, delay: number): void {
     this.#phase = Phase.Backoff
+    this.#movedOn = this.#controller
     this.#controller = null
     this.#waitingForConnection = false
     const record: RetryRecord = { attempt: this.attempts, reason, delay }

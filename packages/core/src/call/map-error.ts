@@ -3,10 +3,12 @@ import {
   type Delivery,
   MooringError,
   RequestRejectedError,
+  ResponseDecodeError,
   type MooringRequestInfo,
   TimeoutError,
 } from '../errors.js'
 import type { NormalizedTimeouts } from '../config/options.js'
+import { isDecodeError } from '../features/decompress.js'
 import { codeSaysNotSent, errorCode, isH2Refusal, isLocalRefusal } from '../policy/error-kind.js'
 import { provedOwn } from './h2-refusal.js'
 
@@ -48,6 +50,7 @@ export function mapError(
     // undici's messages name the argument (`invalid upgrade header`), never a header's value.
     return new RequestRejectedError(request, `undici refused the request (${(err as Error).message})`)
   }
+  if (isDecodeError(err)) return new ResponseDecodeError(request, err)
   const code = errorCode(err)
   const delivery: Delivery = reached || !wasNotSent(err, started) ? 'maybe' : 'not-sent'
   switch (code) {

@@ -175,6 +175,11 @@ export class MooringResponse {
     return stream
   }
 
+  /** The body as a web `ReadableStream` (what `fetch` gives), over the same backpressured stream as `body`. */
+  stream(): ReadableStream<Uint8Array> {
+    return Readable.toWeb(this.body) as unknown as ReadableStream<Uint8Array>
+  }
+
   /**
    * Discards the body and lets the connection go: a short remainder is read so the connection is
    * kept alive, a long one is aborted. Resolves when the body is released; never rejects.

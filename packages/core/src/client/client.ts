@@ -23,6 +23,9 @@ import { ScopeFactory } from './scope-factory.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { observeChannels } from '../observe/channels.js'
 import { markRunsUserCode } from '../observe/context.js'
+import { hedgeMiddleware } from '../features/hedge.js'
+import { type PaginateOptions, paginate } from '../features/paginate.js'
+import type { ClientConfig } from '../config/options.js'
 
 export type { MooringRequestInit, RequestOptions, ScopeOptions }
 
@@ -144,6 +147,14 @@ export class MooringClient extends InFlight implements CallOwner {
   }
   delete(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#send('DELETE', path, init, false)
+  }
+
+  /**
+   * The pages of a listing linked by `Link: <…>; rel="next"`, as an async iterator of responses,
+   * `maxPages` at most (default 100), `deadline` holding across all of them.
+   */
+  paginate(path: string, options?: PaginateOptions): AsyncGenerator<MooringResponse, void, undefined> {
+    return paginate(this, path, options)
   }
 
   /** The verbs pass method and path apart from `init`, so a call allocates no merged options object. */
@@ -352,7 +363,10 @@ export class MooringClient extends InFlight implements CallOwner {
         budgetRefusals: 0,
       }
     }
-    return { inFlight: this.inFlightCount, origins }
+    const cache = this.#scope.client.cache
+    return cache === null
+      ? { inFlight: this.inFlightCount, origins }
+      : { inFlight: this.inFlightCount, origins, cache: cache.stats() }
   }
 
   /**
@@ -371,14 +385,29 @@ brand(MooringClient, CLIENT_BRAND)
  * The options go one way down: resolveClient (config/options.ts) → rootScope (config/scope.ts) →
  * createOwnedDispatcher (client/dispatcher.ts); each call then planRequest (config/plan.ts) → Call.
  */
+/**
+ * The app's middleware, then the built-in pieces that are on, innermost last: hedging (each hedge a
+ * whole call), then cookies (each hedge gets the jar's cookies and feeds it).
+ */
+function withBuiltInMiddleware(config: ClientConfig, origins: Origins): ClientConfig {
+  const { middleware, hedge, cookies } = config
+  if (hedge === null && cookies === null) return config
+  const list = [...middleware]
+  if (hedge !== null) list.push(hedgeMiddleware(hedge, (origin) => origins.get(origin)))
+  if (cookies !== null) list.push(cookies)
+  return { ...config, middleware: list }
+}
+
 export function createClient(options: ClientOptions = {}): MooringClient {
   const config = resolveClient(options)
   const dispatcher =
     config.transport ?? (config.fetchPath === null ? createOwnedDispatcher(config) : new FetchDispatcher())
+  const origins = new Origins(config)
+  const withBuiltIns = withBuiltInMiddleware(config, origins)
   const client = new MooringClient(
-    new Origins(config),
+    origins,
     null,
-    rootScope(config, dispatcher, MiddlewareChain.of(config.middleware)),
+    rootScope(withBuiltIns, dispatcher, MiddlewareChain.of(withBuiltIns.middleware)),
   )
   if (config.transport === undefined) trackUnclosed(client, 'client')
   // A given transport is the user's code: its calls keep their context for every attempt.

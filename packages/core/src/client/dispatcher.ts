@@ -1,4 +1,6 @@
 import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { decompressInterceptor } from '../features/decompress.js'
+import { perProtocolPipelining } from '../features/http2.js'
 import { ColdStartPool } from './cold-start.js'
 import { staleAware } from '../call/connector.js'
 import type { PoolSettings } from '../config/options.js'
@@ -34,8 +36,13 @@ function behindProxy(agent: Dispatcher): Dispatcher {
  */
 export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   const pool = createPool(settings)
-  if (settings.interceptors.length === 0) return pool
-  const composed = pool.compose(...settings.interceptors)
+  // Decompression innermost: the cache keeps, and the app's interceptors see, decoded bodies.
+  const builtIn: Dispatcher.DispatcherComposeInterceptor[] = []
+  if (settings.decompress) builtIn.push(decompressInterceptor())
+  if (settings.cache !== null) builtIn.push(...settings.cache.interceptors())
+  const interceptors = builtIn.length === 0 ? settings.interceptors : [...builtIn, ...settings.interceptors]
+  if (interceptors.length === 0) return pool
+  const composed = pool.compose(...interceptors)
   POOL_OF.set(composed, pool)
   // Interceptors are the user's code, run on every attempt: their calls keep their context.
   markRunsUserCode(composed)
@@ -66,27 +73,34 @@ function createPool(settings: PoolSettings): Dispatcher {
     clientTtl: limits.maxLifetime === 0 ? null : limits.maxLifetime,
     headersTimeout: timeouts.headers,
     bodyTimeout: timeouts.body,
-    allowH2: settings.http2,
+    allowH2: settings.http2 !== false,
   }
   // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
   // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts). Every
   // pool's connector is made stale-aware here, also behind a proxy, whose agents hand their pools
   // the tunnelling connector through this same factory.
   const connectTimeout = timeouts.connect
+  const h2Streams = settings.h2Streams
   const factory = (origin: string | URL, opts: object): Dispatcher => {
     const given = (opts as { connect?: unknown }).connect
     const connector = staleAware(
       typeof given === 'function'
         ? (given as Parameters<typeof staleAware>[0])
-        : (buildConnector({ ...(given as object), allowH2: settings.http2 }) as Parameters<
-            typeof staleAware
-          >[0]),
+        : (buildConnector({
+            ...(given as object),
+            allowH2: settings.http2 !== false,
+            // h2 without TLS on http: origins (undici 7.30; not yet in its BuildOptions type).
+            useH2c: settings.http2 === 'prior-knowledge',
+          } as buildConnector.BuildOptions) as Parameters<typeof staleAware>[0]),
       connectTimeout,
     )
     // Each connection a CallerContextClient: a dispatch the pool queued is sent in its caller's async
     // context (observe/context.ts).
-    const poolOptions = { ...opts, connect: connector, factory: callerContextClientFactory } as Pool.Options
-    return settings.http2 ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
+    let poolOptions = { ...opts, connect: connector, factory: callerContextClientFactory } as Pool.Options
+    // h2 streams set per connection from ALPN (features/http2.ts), on the same kind of client.
+    if (settings.http2 !== false && h2Streams !== null)
+      poolOptions = perProtocolPipelining(poolOptions, h2Streams, callerContextClientFactory)
+    return settings.http2 !== false ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
   }
   if (settings.proxy === 'env') {
     return behindProxy(new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options))
@@ -97,7 +111,8 @@ function createPool(settings: PoolSettings): Dispatcher {
         ...options,
         connect,
         factory,
-        uri: settings.proxy,
+        uri: settings.proxy.uri,
+        token: settings.proxy.token,
         requestTls: connect,
       } as ProxyAgent.Options),
     )

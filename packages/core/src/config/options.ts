@@ -13,6 +13,13 @@ import type { Middleware } from '../middleware/types.js'
 import { redactUrl, type ShownQuery } from '../observe/redact.js'
 import { fetchOnlyRuntime } from '../runtime/detect.js'
 import { DEFAULT_RETRY, normalizeRetry, type RetryOptions, type RetryPolicy } from '../policy/retry.js'
+import { type CacheOptions, type HttpCache, normalizeCache } from '../features/cache.js'
+import { type CookiesOption, normalizeCookies } from '../features/cookies.js'
+import { type HedgeOptions, normalizeHedge } from '../features/hedge.js'
+import { H2_DEFAULT_STREAMS, type Http2Option, normalizeHttp2 } from '../features/http2.js'
+import { type NormalizedProxy, normalizeProxy, type ProxyOptions } from '../features/proxy.js'
+import { normalizeRateLimit, type RateLimiter, type RateLimitOptions } from '../features/rate-limit.js'
+import { withDefaultHeaders } from '../features/user-agent.js'
 
 /** Milliseconds for each phase of a call. */
 export interface TimeoutOptions {
@@ -64,11 +71,18 @@ export interface ClientOptions {
   query?: QueryInput
   timeout?: TimeoutOptions
   limits?: LimitOptions
-  /** Negotiate HTTP/2 over TLS (undici `allowH2`). */
-  http2?: boolean
+  /**
+   * Negotiate HTTP/2 over TLS (undici `allowH2`); concurrent calls share one session (up to 100
+   * streams unless `limits.pipelining` says otherwise). `'prior-knowledge'` also speaks h2c to
+   * `http:` origins.
+   */
+  http2?: Http2Option
   tls?: TlsOptions
-  /** An explicit proxy URL, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
-  proxy?: string | URL | 'env'
+  /**
+   * An explicit proxy URL (credentials in it are sent as `Proxy-Authorization` and redacted
+   * everywhere), `{ url, token }`, or `'env'` to follow HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+   */
+  proxy?: string | URL | ProxyOptions | 'env'
   /**
    * Any undici Dispatcher to send through instead of an owned pool; or `'fetch'` to send through the
    * runtime's global `fetch` (what Mooring does by itself on Bun and Cloudflare Workers).
@@ -108,6 +122,30 @@ export interface ClientOptions {
   followRedirects?: boolean | number
   /** What errors, events and `response.url` may show. Default: every query value is `[redacted]`. */
   redact?: RedactOptions
+  /**
+   * Decode gzip, deflate, br (and zstd where Node has it) bodies, and send `accept-encoding` for
+   * them. Default on; `false` gives the bytes as they came. `maxResponseSize` counts decoded bytes.
+   */
+  decompress?: boolean
+  /** Opt-in: at most `rps` calls per second per origin (`burst` at once); a 429's Retry-After pauses the origin. */
+  rateLimit?: RateLimitOptions
+  /**
+   * Opt-in cookies (tough-cookie): `true` keeps a jar per client and per scope, per origin; `{ jar }`
+   * shares one tough-cookie CookieJar with every scope (ask for it only where one user owns the client).
+   */
+  cookies?: CookiesOption
+  /**
+   * Opt-in HTTP caching (RFC 9111) through undici's cache interceptor, as a shared cache: a response
+   * to a request with credentials (Authorization, cookies) is kept only when marked `public` or
+   * `s-maxage`. `true` for an in-memory store; `{ store, methods }` otherwise.
+   */
+  cache?: boolean | CacheOptions
+  /**
+   * Opt-in hedging of idempotent calls: after `delay` ms without an answer another call is sent, up
+   * to `max` in flight; the first good answer wins and the rest are aborted. Hedges take from the
+   * retry budget.
+   */
+  hedge?: HedgeOptions
 }
 
 export interface RedactOptions {
@@ -189,6 +227,11 @@ const CLIENT_KEYS = [
   'maxResponseSize',
   'followRedirects',
   'redact',
+  'decompress',
+  'rateLimit',
+  'cookies',
+  'cache',
+  'hedge',
 ] as const
 
 export function normalizeTimeouts(
@@ -281,9 +324,11 @@ export interface NormalizedClientOptions {
   base: URL | undefined
   timeouts: NormalizedTimeouts
   limits: NormalizedLimits
-  http2: boolean
+  http2: Http2Option
+  /** Streams per h2 connection when `limits.pipelining` was not set (HTTP/1.1 then stays at 1); null when it was, or without http2. */
+  h2Streams: number | null
   tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
+  proxy: NormalizedProxy | 'env' | undefined
   transport: Dispatcher | undefined
   /**
    * Set when the client sends through the runtime's `fetch` (no pool of its own): the runtime where
@@ -303,15 +348,27 @@ export interface NormalizedClientOptions {
   maxRedirects: number
   /** Query keys shown in clear in messages and events (`redact.showQuery`). */
   shownQuery: ShownQuery
+  decompress: boolean
+  rateLimit: RateLimiter | null
+  /** The cookie middleware, innermost under the app's; null when off. */
+  cookies: Middleware | null
+  cache: HttpCache | null
+  hedge: { delay: number; max: number } | null
 }
 
 /** What a pool is made from: the client's, or an isolated scope's over the client's. */
 export interface PoolSettings {
   timeouts: NormalizedTimeouts
   limits: NormalizedLimits
-  http2: boolean
+  http2: Http2Option
+  /** Streams per h2 connection when `limits.pipelining` was not set; null when it was, or without http2. */
+  h2Streams: number | null
   tls: TlsOptions | undefined
-  proxy: string | 'env' | undefined
+  proxy: NormalizedProxy | 'env' | undefined
+  /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
+  decompress: boolean
+  /** HTTP caching, composed over decompression and under `interceptors` (features/cache.ts). */
+  cache: HttpCache | null
   /** Composed over the pool; as with undici's compose, the last one sees a request first. */
   interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
 }
@@ -335,7 +392,12 @@ export function resolveClient(input: unknown): ClientConfig {
   return {
     ...options,
     target: toBase(options.base),
-    headers: o.headers === undefined ? NO_HEADERS : configHeaders('headers', o.headers),
+    // `user-agent`, and `accept-encoding` where the owned pool decodes (features/user-agent.ts).
+    headers: withDefaultHeaders(
+      o.headers === undefined ? NO_HEADERS : configHeaders('headers', o.headers),
+      o.headers,
+      options.decompress && options.transport === undefined && options.fetchPath === null,
+    ),
     query: o.query === undefined ? '' : configQuery('query', o.query),
   }
 }
@@ -348,18 +410,8 @@ export function normalizeClientOptions(
 ): NormalizedClientOptions {
   const o = input === undefined ? {} : expectObject('', input, keys)
   const base = o.baseUrl === undefined ? undefined : parseBaseUrl('baseUrl', o.baseUrl)
-  let proxy: string | undefined
-  if (o.proxy !== undefined) {
-    if (o.proxy === 'env') proxy = 'env'
-    else {
-      const url = parseBaseUrl('proxy', o.proxy)
-      // undici's ProxyAgent takes an origin; anything after it fails there with a bare "invalid url".
-      if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-        throw new ConfigError('proxy', redactUrl(url.href), 'a proxy URL with no path, query or fragment')
-      }
-      proxy = url.href
-    }
-  }
+  const proxy = normalizeProxy('proxy', o.proxy)
+  const http2 = normalizeHttp2('http2', o.http2)
   if (o.transport !== undefined && o.transport !== 'fetch' && !isDispatcher(o.transport)) {
     throw new ConfigError(
       'transport',
@@ -395,7 +447,8 @@ export function normalizeClientOptions(
     base,
     timeouts: normalizeTimeouts('timeout', o.timeout, DEFAULT_TIMEOUTS),
     limits: normalizeLimits('limits', o.limits, DEFAULT_LIMITS),
-    http2: o.http2 === undefined ? false : expectBoolean('http2', o.http2),
+    http2,
+    h2Streams: h2StreamsFor(http2, o.limits),
     tls: normalizeTls('tls', o.tls),
     proxy,
     transport: o.transport === 'fetch' ? undefined : (o.transport as Dispatcher | undefined),
@@ -415,7 +468,19 @@ export function normalizeClientOptions(
       normalizeMaxResponseSize('maxResponseSize', o.maxResponseSize) ?? DEFAULT_MAX_RESPONSE_SIZE,
     maxRedirects: normalizeRedirects('followRedirects', o.followRedirects) ?? 0,
     shownQuery: normalizeRedact('redact', o.redact),
+    decompress: o.decompress === undefined ? true : expectBoolean('decompress', o.decompress),
+    rateLimit: normalizeRateLimit('rateLimit', o.rateLimit),
+    cookies: normalizeCookies('cookies', o.cookies),
+    cache: normalizeCache('cache', o.cache),
+    hedge: normalizeHedge('hedge', o.hedge),
   }
+}
+
+/** Streams per h2 connection by default, unless `limits.pipelining` is set (then it rules both protocols). */
+export function h2StreamsFor(http2: Http2Option, limits: unknown): number | null {
+  if (http2 === false) return null
+  const pipelining = (limits as { pipelining?: unknown } | undefined)?.pipelining
+  return pipelining === undefined ? H2_DEFAULT_STREAMS : null
 }
 
 export function normalizeMaxResponseSize(path: string, value: unknown): number | undefined {

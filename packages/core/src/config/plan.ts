@@ -17,6 +17,7 @@ import {
 import type { MooringRequestInit } from './request.js'
 import { isAbortSignal, REQUEST_TIMEOUT_KEYS, type ScopeConfig } from './scope.js'
 import { appendQuery, isBasePath, resolveTarget } from './target.js'
+import type { RateLimiter } from '../features/rate-limit.js'
 
 /** How a call behaves, decided before it starts; shared by every plain call of a scope. */
 export interface CallPolicy {
@@ -36,6 +37,8 @@ export interface CallPolicy {
   readonly hooks: Hooks | null
   /** Query keys shown in clear in errors and events (`redact.showQuery`). */
   readonly shownQuery: ShownQuery
+  /** The client's rate limit (`rateLimit`): each attempt takes its turn from it; null when off. */
+  readonly rateLimit: RateLimiter | null
 }
 
 /**
@@ -227,6 +230,7 @@ function makePolicy(
         : normalizeRedirects('followRedirects', init.followRedirects)!,
     hooks: scope.client.hooks,
     shownQuery: scope.client.shownQuery,
+    rateLimit: scope.client.rateLimit,
   }
 }
 

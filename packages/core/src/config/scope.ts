@@ -21,6 +21,7 @@ import {
   type QueryInput,
   type RequestTimeoutOptions,
   type TlsOptions,
+  h2StreamsFor,
 } from './options.js'
 import type { CallPolicy } from './plan.js'
 import { expectBoolean, expectMs, expectObject, expectPositiveInt } from './validate.js'
@@ -192,8 +193,11 @@ export function deriveScope(parent: ScopeConfig, options: unknown): ScopeConfig 
       },
       limits: normalizeLimits('limits', o.limits, rootOptions.limits),
       http2: rootOptions.http2,
+      h2Streams: o.limits === undefined ? rootOptions.h2Streams : h2StreamsFor(rootOptions.http2, o.limits),
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
+      decompress: rootOptions.decompress,
+      cache: rootOptions.cache,
       // undici's compose makes the last interceptor the outermost: the client's stay outside the scope's.
       interceptors: [...normalizeInterceptors('interceptors', o.interceptors), ...rootOptions.interceptors],
     }

@@ -123,6 +123,6 @@ export class CallerContextClient extends Client {
 }
 
 /** The Pool `factory` that makes CallerContextClients. */
-export function callerContextClientFactory(origin: string | URL, options: object): Dispatcher {
+export function callerContextClientFactory(origin: string | URL, options: object): Client {
   return new CallerContextClient(origin, options as Client.Options)
 }

@@ -1,3 +1,4 @@
+import type { CacheStats } from '../features/cache.js'
 import type { Dispatcher } from 'undici'
 import type { CircuitBreaker } from '../policy/breaker.js'
 import type { RetryBudget } from '../policy/budget.js'
@@ -49,6 +50,8 @@ export interface ClientStats {
   /** Requests in flight through this client and its scopes. */
   inFlight: number
   origins: Record<string, OriginStats>
+  /** With `cache` on: lookups answered from the cache, and those sent to the origin. */
+  cache?: CacheStats
 }
 
 interface UndiciPoolStats {
