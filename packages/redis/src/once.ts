@@ -41,7 +41,9 @@ export type Once = <T>(
   fn: (context: OnceContext) => T | Promise<T>,
 ) => Promise<T>
 
-const POLL_MS = 25
+/** A duplicate waiting for a run in progress asks again after 20 ms, then less often, up to 250 ms. */
+const POLL_FIRST_MS = 20
+const POLL_MAX_MS = 250
 
 /**
  * The side-effect guard: `once(key, options, fn)` runs `fn` only if no caller sharing the store has
@@ -49,6 +51,9 @@ const POLL_MS = 25
  * throws, the lock is released and the error rethrown, so a later retry may run it.
  */
 export function createOnce(store: GuardStore, report: FailureReport): Once {
+  // Calls of one process under one key share one claim: N concurrent duplicates in a process cost
+  // the store one claim and one poll loop, not N.
+  const inProcess = new Map<string, Promise<unknown>>()
   return async function once<T>(
     key: string,
     options: OnceOptions | undefined,
@@ -76,9 +81,33 @@ export function createOnce(store: GuardStore, report: FailureReport): Once {
         `once options.failMode must be 'open' or 'closed', got ${String(failMode)}`,
       )
     }
+    const running = inProcess.get(key)
+    if (running !== undefined) {
+      if (onDuplicate === 'error') throw new DuplicateError(key, 'running')
+      try {
+        return (await running) as T
+      } catch {
+        // That run failed and released its lock: this call claims the key itself.
+      }
+    }
+    const claimed = claimAndRun(key, { ttl, lockTtl, wait, onDuplicate, failMode }, fn)
+    inProcess.set(key, claimed)
+    try {
+      return await claimed
+    } finally {
+      if (inProcess.get(key) === claimed) inProcess.delete(key)
+    }
+  }
+
+  async function claimAndRun<T>(
+    key: string,
+    { ttl, lockTtl, wait, onDuplicate, failMode }: Required<OnceOptions>,
+    fn: (context: OnceContext) => T | Promise<T>,
+  ): Promise<T> {
     const token = randomUUID()
     const deadline = Date.now() + wait
-    // Bounded: every round either returns or sleeps POLL_MS, and the deadline ends the waiting.
+    let poll = POLL_FIRST_MS
+    // Bounded: every round returns, throws, or sleeps, and the deadline ends the waiting.
     for (;;) {
       let claim: Awaited<ReturnType<GuardStore['claim']>>
       try {
@@ -98,7 +127,8 @@ export function createOnce(store: GuardStore, report: FailureReport): Once {
       }
       if (claim.state === 'running') {
         if (onDuplicate === 'error' || Date.now() >= deadline) throw new DuplicateError(key, 'running')
-        await sleep(POLL_MS)
+        await sleep(Math.min(poll, Math.max(1, deadline - Date.now())))
+        poll = Math.min(poll * 2, POLL_MAX_MS)
         continue
       }
       return run(key, token, claim.attempt, lockTtl, ttl, fn)

@@ -1,5 +1,6 @@
 import {
   DuplicateError,
+  memoryGuardStore,
   memoryStore,
   RedisStoreConfigError,
   redisStore,
@@ -100,17 +101,6 @@ describe.each(kinds)('once (%s)', (kind) => {
     )
   })
 
-  it('a holder that crashed loses its lock after lockTtl; the next caller runs with attempt 2', async () => {
-    const [a, b] = twoInstances(kind)
-    // A holder that never finishes stands for one that crashed: its heartbeat is gone with it.
-    // (In-process, its heartbeat still runs, so this holder's fn ends with an error after the test.)
-    void a.once('post:1', { lockTtl: 150, onDuplicate: 'error' }, () => new Promise(() => {})).catch(() => {})
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    await expect(b.once('post:1', { onDuplicate: 'error' }, () => 'no')).rejects.toBeInstanceOf(
-      DuplicateError,
-    )
-  })
-
   it('stores undefined and falsy results faithfully', async () => {
     const [a, b] = twoInstances(kind)
     await a.once('u', undefined, () => undefined)
@@ -128,5 +118,21 @@ describe.each(kinds)('once (%s)', (kind) => {
     await expect(a.once('k', { failMode: 'maybe' as never }, () => 1)).rejects.toThrow(
       "once options.failMode must be 'open' or 'closed', got maybe",
     )
+  })
+})
+
+describe('memoryGuardStore', () => {
+  it('a lock not renewed expires after lockTtl (a crashed holder): the next claim is attempt 2', async () => {
+    const store = memoryGuardStore()
+    expect(store.claim('k', 'crashed', 50, 10_000)).toEqual({ state: 'acquired', attempt: 1 })
+    expect(store.claim('k', 'other', 50, 10_000)).toEqual({ state: 'running' })
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(store.claim('k', 'other', 50, 10_000)).toEqual({ state: 'acquired', attempt: 2 })
+    // The old holder can neither renew, complete nor release what it lost.
+    expect(store.extend('k', 'crashed', 50)).toBe(false)
+    expect(store.complete('k', 'crashed', '{}', 1000)).toBe(false)
+    expect(store.release('k', 'crashed')).toBe(false)
+    expect(store.complete('k', 'other', '{"value":1}', 1000)).toBe(true)
+    expect(store.claim('k', 'third', 50, 10_000)).toEqual({ state: 'done', outcome: '{"value":1}' })
   })
 })
