@@ -24,7 +24,11 @@ async function freePort() {
 async function ownRedis() {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-redis-'))
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  )
   await sleep(300)
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -57,14 +61,24 @@ for (const [name, store] of [
   const take = await measure(() => store.rateLimit.take('https://api.example.com', rule))
   const prefix = `k${++run}:`
   const once = await measure((i) => store.once(`${prefix}${i}`, undefined, () => i))
-  rows.push({ store: name, 'take µs': take.latencyUs, 'take CPU µs': take.cpuUs, 'once µs': once.latencyUs, 'once CPU µs': once.cpuUs })
+  rows.push({
+    store: name,
+    'take µs': take.latencyUs,
+    'take CPU µs': take.cpuUs,
+    'once µs': once.latencyUs,
+    'once CPU µs': once.cpuUs,
+  })
   await store.close()
 }
 redis.stop()
 const fmt = (n) => n.toFixed(n < 10 ? 2 : 0)
-console.log(`${CALLS} sequential calls each, Node ${process.version}, ${redis.url.includes('127.0.0.1') ? 'redis-server on 127.0.0.1' : 'REDIS_URL'}`)
+console.log(
+  `${CALLS} sequential calls each, Node ${process.version}, ${redis.url.includes('127.0.0.1') ? 'redis-server on 127.0.0.1' : 'REDIS_URL'}`,
+)
 console.log('| store | take latency | take CPU | once latency | once CPU |')
 console.log('| --- | --- | --- | --- | --- |')
 for (const r of rows) {
-  console.log(`| ${r.store} | ${fmt(r['take µs'])} µs | ${fmt(r['take CPU µs'])} µs | ${fmt(r['once µs'])} µs | ${fmt(r['once CPU µs'])} µs |`)
+  console.log(
+    `| ${r.store} | ${fmt(r['take µs'])} µs | ${fmt(r['take CPU µs'])} µs | ${fmt(r['once µs'])} µs | ${fmt(r['once CPU µs'])} µs |`,
+  )
 }
