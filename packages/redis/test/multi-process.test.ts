@@ -1,43 +1,26 @@
-import { type ChildProcess, fork } from 'node:child_process'
-import { once } from 'node:events'
 import { createClient } from '@mooring/core'
 import { redisStore } from '@mooring/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker } from './support/bundle-worker.js'
+import { instances } from './support/instances.js'
 import { type RedisServer, redisSkipReason, startRedisServer } from './support/redis-server.js'
 import { startUpstream } from './support/upstream.js'
-import type { WorkerReport, WorkerTask } from './support/worker.js'
 
 const skip = redisSkipReason()
 
 describe.skipIf(skip)('four processes sharing one Redis', () => {
   let server: RedisServer
   let worker: string
-  const children = new Set<ChildProcess>()
+  const forks = instances(() => worker)
   beforeAll(async () => {
     ;[server, worker] = await Promise.all([startRedisServer(), bundleWorker()])
   })
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL')
+    forks.killAll()
     await server?.stop()
   })
 
-  /** Forks one instance; resolves with its reports once it exits (killed after 30 s at most). */
-  function spawnInstance(task: WorkerTask, onReport?: (report: WorkerReport, child: ChildProcess) => void) {
-    const child = fork(worker, [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    children.add(child)
-    const reports: WorkerReport[] = []
-    child.on('message', (report: WorkerReport) => {
-      reports.push(report)
-      onReport?.(report, child)
-    })
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    return once(child, 'exit').then(([code, signal]) => {
-      clearTimeout(guard)
-      children.delete(child)
-      return { code, signal, reports }
-    })
-  }
+  const spawnInstance = forks.spawn
 
   it('one limit of N rps: together at most N per second (±10%), measured at the upstream', async () => {
     const rps = 40
@@ -56,7 +39,7 @@ describe.skipIf(skip)('four processes sharing one Redis', () => {
           }),
         ),
       )
-      for (const run of runs) expect(run.code).toBe(0)
+      for (const run of runs) expect(run).toMatchObject({ code: 0, output: '' })
       const done = runs.map((run) => run.reports.find((r) => r.kind === 'rate-done'))
       const attempts = done.reduce((sum, r) => sum + (r?.kind === 'rate-done' ? r.attempts : 0), 0)
       // Each tried 3N a second: 12N a second together.
