@@ -87,11 +87,13 @@ describe('example-redis', () => {
     async () => {
       const url = (redis as RedisServer).url
       const [a, b] = await Promise.all([instance(url, 'httpA'), instance(url, 'httpB')])
+      // Unique per run: REDIS_URL may be a Redis that outlives the test.
+      const id = `evt_shared_${Date.now()}`
       try {
         const before = chargeCalls
-        const first = await a.deliver('evt_shared')
+        const first = await a.deliver(id)
         expect(first.status).toBe(200)
-        expect(await b.deliver('evt_shared')).toEqual({ status: 200, duplicate: 'true', body: '' })
+        expect(await b.deliver(id)).toEqual({ status: 200, duplicate: 'true', body: '' })
         expect(chargeCalls - before).toBe(1)
       } finally {
         await Promise.all([a.close(), b.close()])

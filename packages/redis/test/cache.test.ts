@@ -46,8 +46,14 @@ describe('shared HTTP cache (undici interceptors.cache over the store)', () => {
   }
 
   it.skipIf(skip)('two instances over one Redis share hits, per Vary variant', async () => {
-    const a = redisStore({ url: (server as RedisServer).url, prefix: 'cache1:' })
-    const b = redisStore({ url: (server as RedisServer).url, prefix: 'cache1:' })
+    const a = redisStore({
+      url: (server as RedisServer).url,
+      prefix: `${(server as RedisServer).prefix}cache1:`,
+    })
+    const b = redisStore({
+      url: (server as RedisServer).url,
+      prefix: `${(server as RedisServer).prefix}cache1:`,
+    })
     closing.push(a, b)
     const one = instance(a)
     const two = instance(b)

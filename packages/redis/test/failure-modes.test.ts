@@ -1,8 +1,8 @@
 import { redisStore, type SharedStore, type StoreFailure, StoreUnavailableError } from '@mooring/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, type RedisServer, redisSkipReason, startRedisServer } from './support/redis-server.js'
+import { freePort, type RedisServer, redisFaultSkipReason, startRedisServer } from './support/redis-server.js'
 
-const skip = redisSkipReason()
+const skip = redisFaultSkipReason()
 const rule = { rps: 1000, burst: 1000 }
 
 /** A store with short bounds whose log and failures the test reads. */

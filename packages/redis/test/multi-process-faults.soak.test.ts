@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker } from './support/bundle-worker.js'
 import { instances } from './support/instances.js'
-import { type RedisServer, redisSkipReason, startRedisServer } from './support/redis-server.js'
+import { type RedisServer, redisFaultSkipReason, startRedisServer } from './support/redis-server.js'
 import { startUpstream } from './support/upstream.js'
 
-const skip = redisSkipReason()
+const skip = redisFaultSkipReason()
 
 /** Calls that landed in [from, to), per second. */
 const rateBetween = (times: number[], from: number, to: number) =>

@@ -32,7 +32,7 @@ describe.skipIf(skip)('four processes sharing one Redis', () => {
           spawnInstance({
             kind: 'rate',
             url: server.url,
-            prefix: 'mp-rate:',
+            prefix: `${server.prefix}mp-rate:`,
             upstream: upstream.origin,
             rps,
             seconds,
@@ -79,7 +79,7 @@ describe.skipIf(skip)('four processes sharing one Redis', () => {
           spawnInstance({
             kind: 'rate',
             url: server.url,
-            prefix: 'mp-429:',
+            prefix: `${server.prefix}mp-429:`,
             upstream: upstream.origin,
             rps,
             seconds: 3,
@@ -116,7 +116,7 @@ describe.skipIf(skip)('four processes sharing one Redis', () => {
           spawnInstance({
             kind: 'once',
             url: server.url,
-            prefix: 'mp-once:',
+            prefix: `${server.prefix}mp-once:`,
             upstream: upstream.origin,
             calls: 250,
             keys: 100,
@@ -155,12 +155,19 @@ describe.skipIf(skip)('four processes sharing one Redis', () => {
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify({ id: charges.get(key) }))
     })
-    const store = redisStore({ url: server.url, prefix: 'mp-crash:' })
+    const store = redisStore({ url: server.url, prefix: `${server.prefix}mp-crash:` })
     const client = createClient({ baseUrl: upstream.origin })
     try {
       const key = 'order:77:charge'
       await spawnInstance(
-        { kind: 'hold', url: server.url, prefix: 'mp-crash:', upstream: upstream.origin, key, lockTtl: 400 },
+        {
+          kind: 'hold',
+          url: server.url,
+          prefix: `${server.prefix}mp-crash:`,
+          upstream: upstream.origin,
+          key,
+          lockTtl: 400,
+        },
         (report, child) => {
           if (report.kind === 'holding') child.kill('SIGKILL')
         },

@@ -28,7 +28,7 @@ function twoInstances(kind: 'memory' | 'redis'): [SharedStore, SharedStore] {
     const store = memoryStore()
     return [store, store]
   }
-  const prefix = `once${++prefixes}:`
+  const prefix = `${(server as RedisServer).prefix}once${++prefixes}:`
   const a = redisStore({ url: (server as RedisServer).url, prefix })
   const b = redisStore({ url: (server as RedisServer).url, prefix })
   open.push(a, b)

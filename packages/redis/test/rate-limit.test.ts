@@ -15,7 +15,7 @@ describe.skipIf(skip)('redisRateLimitStore', () => {
     await server?.stop()
   })
   const instance = (prefix: string) => {
-    const store = redisStore({ url: server.url, prefix })
+    const store = redisStore({ url: server.url, prefix: `${server.prefix}${prefix}` })
     open.push(store)
     return store
   }
@@ -54,7 +54,7 @@ describe.skipIf(skip)('redisRateLimitStore', () => {
   })
 
   it('redisRateLimitStore alone opens and closes its own connection', async () => {
-    const store = redisRateLimitStore({ url: server.url, prefix: 't3:' })
+    const store = redisRateLimitStore({ url: server.url, prefix: `${server.prefix}t3:` })
     expect((await store.take('k', { rps: 1, burst: 1 })).ok).toBe(true)
     expect((await store.take('k', { rps: 1, burst: 1 })).ok).toBe(false)
     await store.close?.()

@@ -31,7 +31,10 @@ const storeOf = (kind: 'memory' | 'redis') => {
   const store =
     kind === 'memory'
       ? memoryStore()
-      : redisStore({ url: (server as RedisServer).url, prefix: `wh${++prefixes}:` })
+      : redisStore({
+          url: (server as RedisServer).url,
+          prefix: `${(server as RedisServer).prefix}wh${++prefixes}:`,
+        })
   stores.push(store)
   return store
 }

@@ -7,18 +7,33 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
  * The Redis the tests use: a `redis-server` of our own on a free port of 127.0.0.1 (which the
- * fault tests kill, stop and restart), or none. Without the binary the Redis tests are skipped
- * with the reason printed; with `CI` set that is a failure instead, so CI always runs them.
+ * fault tests kill, freeze and restart); else the one at `REDIS_URL` (keys under a prefix of this
+ * run; the fault tests need their own and are skipped); else none. A skip prints its reason; with
+ * `CI` set it is a failure instead, so CI always runs every Redis test.
  */
 export const redisServerBinary = findBinary()
+const externalUrl = process.env.REDIS_URL || undefined
 
-export function redisSkipReason(): string | undefined {
-  if (redisServerBinary !== undefined) return undefined
-  const reason =
-    '@mooring/redis: the Redis tests were skipped: no redis-server on PATH or in /usr/bin (install it: apt-get install redis-server)'
+function skipping(reason: string): string {
   if (process.env.CI) throw new Error(`${reason}; CI is set, so this fails instead`)
   console.warn(reason)
   return reason
+}
+
+/** Why the tests that need a Redis are skipped here, or undefined when they run. */
+export function redisSkipReason(): string | undefined {
+  if (redisServerBinary !== undefined || externalUrl !== undefined) return undefined
+  return skipping(
+    '@mooring/redis: the Redis tests were skipped: no redis-server on PATH or in /usr/bin and no REDIS_URL (install it: apt-get install redis-server)',
+  )
+}
+
+/** Why the tests that kill, freeze and restart Redis are skipped here, or undefined when they run. */
+export function redisFaultSkipReason(): string | undefined {
+  if (redisServerBinary !== undefined) return undefined
+  return skipping(
+    '@mooring/redis: the Redis fault tests were skipped: they kill and restart a redis-server of their own, and there is no redis-server on PATH or in /usr/bin (apt-get install redis-server)',
+  )
 }
 
 function findBinary(): string | undefined {
@@ -41,6 +56,8 @@ export async function freePort(): Promise<number> {
 export interface RedisServer {
   readonly url: string
   readonly port: number
+  /** Prefix for the keys of this run: empty on a server of our own, unique on a shared REDIS_URL. */
+  readonly prefix: string
   /** SIGKILL, as a crash; resolves once the process is gone. */
   kill(): Promise<void>
   /** Starts it again on the same port, empty. */
@@ -53,6 +70,7 @@ export interface RedisServer {
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
+  if (redisServerBinary === undefined && externalUrl !== undefined) return external(externalUrl)
   if (redisServerBinary === undefined) throw new Error('redis-server is not installed')
   const binary = redisServerBinary
   const port = await freePort()
@@ -85,6 +103,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    prefix: '',
     kill,
     restart: launch,
     freeze: () => child?.kill('SIGSTOP'),
@@ -109,4 +128,23 @@ function answersPing(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
   })
+}
+
+/** The Redis at REDIS_URL: not ours to kill, so its keys of this run get a prefix of their own. */
+function external(url: string): RedisServer {
+  const notOurs = () => {
+    throw new Error(
+      'REDIS_URL is not a redis-server of this test run: it cannot be killed, frozen or restarted',
+    )
+  }
+  return {
+    url,
+    port: 0,
+    prefix: `mooring-test-${process.pid}-${Date.now().toString(36)}:`,
+    kill: async () => notOurs(),
+    restart: async () => notOurs(),
+    freeze: notOurs,
+    thaw: notOurs,
+    stop: async () => {},
+  }
 }
