@@ -53,8 +53,9 @@ export class RedisCacheStore implements CacheStore {
     const now = Date.now()
     for (const name in fields) {
       const stored = fields[name]
+      const meta = decodeMeta(stored)
+      if (meta === undefined) continue // not an entry of ours (or cut short): a miss, not a failure
       const length = stored.readUInt32BE(0)
-      const meta = JSON.parse(stored.subarray(4, 4 + length).toString('utf8')) as StoredMeta
       if (meta.deleteAt <= now || meta.method !== key.method || !varyMatches(key, meta.vary)) continue
       return {
         statusCode: meta.statusCode,
@@ -120,6 +121,17 @@ export class RedisCacheStore implements CacheStore {
     } catch (error) {
       report.failed('cache', 'delete', 'open', error)
     }
+  }
+}
+
+function decodeMeta(stored: Buffer): StoredMeta | undefined {
+  if (stored.byteLength < 4) return undefined
+  const length = stored.readUInt32BE(0)
+  if (4 + length > stored.byteLength) return undefined
+  try {
+    return JSON.parse(stored.subarray(4, 4 + length).toString('utf8')) as StoredMeta
+  } catch {
+    return undefined
   }
 }
 
