@@ -35,14 +35,15 @@ return 0
 
 type Scripted = { mooringTake(tat: string, pause: string, interval: number, burst: number): Promise<number> }
 
-export function rateLimitStoreOn(connection: RedisConnection): RateLimitStore {
+/** `closes`: the store alone owns the connection (`redisRateLimitStore`), not a part of a `redisStore`. */
+export function rateLimitStoreOn(connection: RedisConnection, closes: boolean): RateLimitStore {
   const { redis, prefix, report, starting } = connection
   if (!('mooringTake' in redis)) {
     redis.defineCommand('mooringTake', { numberOfKeys: 2, lua: TAKE })
   }
   const scripted = redis as unknown as Scripted
   const denied = (retryAfterMs: number): RateLimitDecision => ({ ok: false, retryAfterMs })
-  return {
+  const store: RateLimitStore = {
     async take(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
       // The braces keep a key's two entries in one slot of a Redis Cluster.
       const base = `${prefix}rl:{${key}}`
@@ -68,8 +69,9 @@ export function rateLimitStoreOn(connection: RedisConnection): RateLimitStore {
         report.failed('rateLimit', 'pause', 'open', error)
       }
     },
-    close: () => connection.close(),
   }
+  if (closes) store.close = () => connection.close()
+  return store
 }
 
 /**
@@ -78,5 +80,5 @@ export function rateLimitStoreOn(connection: RedisConnection): RateLimitStore {
  * Fails open: with Redis down or slow, calls go on (logged once per outage, counted in stats).
  */
 export function redisRateLimitStore(options: RedisConnectionOptions): RateLimitStore {
-  return rateLimitStoreOn(openRedisConnection(options))
+  return rateLimitStoreOn(openRedisConnection(options), true)
 }

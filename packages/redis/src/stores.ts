@@ -50,7 +50,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
 export function redisStore(options: RedisStoreOptions): SharedStore {
   const connection = openRedisConnection(options)
   return {
-    rateLimit: rateLimitStoreOn(connection),
+    // The parts share the connection: only the store's own close() closes it.
+    rateLimit: rateLimitStoreOn(connection, false),
     cache: new RedisCacheStore(connection, options.cache),
     once: createOnce(guardStoreOn(connection), connection.report),
     stats: () => connection.report.stats(),
