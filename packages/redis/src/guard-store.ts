@@ -27,9 +27,21 @@ interface Entry {
   expiresAt: number
 }
 
-/** The in-process guard store: one Map, expiry checked when a key is read. */
-export function memoryGuardStore(): GuardStore {
+/** The in-process guard store, with the count of keys it holds. */
+export interface MemoryGuardStore extends GuardStore {
+  readonly size: number
+}
+
+/** Every this many claims, the keys whose outcome expired are dropped (so a key never read again goes too). */
+const SWEEP_EVERY = 1024
+
+/** The in-process guard store: one Map, expiry checked when a key is read and swept now and then. */
+export function memoryGuardStore(): MemoryGuardStore {
   const entries = new Map<string, Entry>()
+  let claims = 0
+  const sweep = (now: number) => {
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
+  }
   const live = (key: string, now: number): Entry | undefined => {
     const entry = entries.get(key)
     if (entry === undefined) return undefined
@@ -45,8 +57,12 @@ export function memoryGuardStore(): GuardStore {
     return entry?.lock === token ? entry : undefined
   }
   return {
+    get size() {
+      return entries.size
+    },
     claim(key, token, lockTtlMs, outcomeTtlMs) {
       const now = Date.now()
+      if (++claims % SWEEP_EVERY === 0) sweep(now)
       let entry = live(key, now)
       if (entry?.outcome != null) return { state: 'done', outcome: entry.outcome }
       if (entry?.lock != null) return { state: 'running' }

@@ -135,4 +135,13 @@ describe('memoryGuardStore', () => {
     expect(store.complete('k', 'other', '{"value":1}', 1000)).toBe(true)
     expect(store.claim('k', 'third', 50, 10_000)).toEqual({ state: 'done', outcome: '{"value":1}' })
   })
+
+  it('drops expired keys it is never asked about again, every 1024 claims', async () => {
+    const store = memoryGuardStore()
+    for (let i = 0; i < 1000; i++) store.claim(`old${i}`, 't', 1, 1)
+    expect(store.size).toBe(1000)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 24; i++) store.claim(`new${i}`, 't', 60_000, 60_000)
+    expect(store.size).toBe(24)
+  })
 })
