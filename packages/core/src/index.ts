@@ -42,6 +42,7 @@ export { redactUrl } from './redact.js'
 export { createRegistration, Registration } from './registration.js'
 export { RegistrationNames } from './names.js'
 export type {
+  ClosableStore,
   PluginRegistration,
   RegistrationSeam,
   RegistrationOptions,

@@ -6,6 +6,7 @@ import {
   memoryStore,
   redisStore,
   type SharedStore,
+  StoreUnavailableError,
 } from '@mooring/redis'
 import {
   Body,
@@ -17,6 +18,7 @@ import {
   Post,
   RequestMethod,
 } from '@nestjs/common'
+import { MooringModule } from '@mooring/nest'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,5 +95,24 @@ describe.each(kinds)('webhook guard in NestJS (%s)', (kind) => {
       await app.close()
       await store.close()
     }
+  })
+})
+
+describe.skipIf(skip)('MooringModule.forRoot({ stores })', () => {
+  it('app.close() closes the store after the client', async () => {
+    const store = redisStore({
+      url: (server as RedisServer).url,
+      prefix: `${(server as RedisServer).prefix}nest-close:`,
+      log: () => {},
+    })
+    @Module({ imports: [MooringModule.forRoot({ baseUrl: 'http://127.0.0.1:1', stores: [store] })] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false })
+    await app.init()
+    expect(await store.once('probe', { failMode: 'closed' }, () => 'ran')).toBe('ran')
+    await app.close()
+    await expect(store.once('probe', { failMode: 'closed' }, () => 'ran')).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    )
   })
 })
