@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
 
+const coreVersion = (
+  JSON.parse(readFileSync(new URL('./packages/core/package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
+
 export default defineConfig({
+  // What tsup defines in the build: the default User-Agent's version (core's src/features/user-agent.ts).
+  define: { __MOORING_VERSION__: JSON.stringify(coreVersion) },
   resolve: {
     // Tests run against the sources, so a change in core is seen by the plugins without a rebuild.
     alias: {

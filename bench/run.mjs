@@ -55,6 +55,8 @@ try {
     memory: () => runMemorySection({ upstream, size, log }),
     retry: () =>
       runClientSection({ set: 'retry', upstream, size, only: null, baselines: ['mooring-retry-off'], log }),
+    features: () =>
+      runClientSection({ set: 'features', upstream, size, only: null, baselines: ['mooring-plain'], log }),
   }
   for (const name of options.sections) {
     if (options.profile && name !== 'clients') continue

@@ -207,4 +207,49 @@ export const RETRY_CLIENTS = [
   },
 ]
 
-export const CLIENT_SETS = { clients: CLIENTS, retry: RETRY_CLIENTS }
+/** Issue 13's features on a healthy upstream: decompression (on by default) and a rate limit never reached. */
+export const FEATURE_CLIENTS = [
+  {
+    name: 'mooring-plain',
+    label: 'Mooring app client, decompress: false',
+    async create({ url, connections }) {
+      const { createClient } = await import('@mooring/core')
+      const client = createClient({ baseUrl: url, limits: { connections }, decompress: false })
+      return {
+        call: async () => await (await client.get(PATH)).json(),
+        close: () => client.close(),
+      }
+    },
+  },
+  {
+    name: 'mooring-decompress',
+    label: 'Mooring app client, decompress on (default), uncompressed JSON',
+    async create({ url, connections }) {
+      const { createClient } = await import('@mooring/core')
+      const client = createClient({ baseUrl: url, limits: { connections } })
+      return {
+        call: async () => await (await client.get(PATH)).json(),
+        close: () => client.close(),
+      }
+    },
+  },
+  {
+    name: 'mooring-rate-limit',
+    label: 'Mooring app client, decompress: false, rateLimit never reached',
+    async create({ url, connections }) {
+      const { createClient } = await import('@mooring/core')
+      const client = createClient({
+        baseUrl: url,
+        limits: { connections },
+        decompress: false,
+        rateLimit: { rps: 1e9, burst: 1e6 },
+      })
+      return {
+        call: async () => await (await client.get(PATH)).json(),
+        close: () => client.close(),
+      }
+    },
+  },
+]
+
+export const CLIENT_SETS = { clients: CLIENTS, retry: RETRY_CLIENTS, features: FEATURE_CLIENTS }

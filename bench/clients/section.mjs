@@ -8,7 +8,7 @@ import { CLIENT_SETS } from './adapters.mjs'
 const WORKER = new URL('./worker.mjs', import.meta.url)
 
 /**
- * @param {{ set: 'clients' | 'retry', upstream: Awaited<ReturnType<typeof import('../lib/upstream.mjs').startUpstream>>,
+ * @param {{ set: 'clients' | 'retry' | 'features', upstream: Awaited<ReturnType<typeof import('../lib/upstream.mjs').startUpstream>>,
  *   size: object, only?: string[] | null, baselines: string[], profileDir?: string, log: (line: string) => void }} options
  */
 export async function runClientSection({ set, upstream, size, only, baselines, profileDir, log }) {

@@ -1,6 +1,6 @@
 // Command-line options and the size of a run. `--quick` keeps every code path and shrinks the counts.
 
-export const SECTIONS = ['clients', 'frameworks', 'memory', 'retry']
+export const SECTIONS = ['clients', 'frameworks', 'memory', 'retry', 'features']
 
 /** Full: what RESULTS.md is made of. Quick: CI's smoke run, well under a minute. */
 const SIZES = {

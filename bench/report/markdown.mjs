@@ -228,6 +228,34 @@ function retrySection(retry) {
   ].join('\n')
 }
 
+function featuresSection(features) {
+  if (features === undefined) return '## Feature cost\n\nNot run (`--sections`).'
+  if (features.rows.length < 2) {
+    const why = features.unavailable.map((c) => `${c.label}: ${c.unavailable}`).join('; ')
+    return `## Feature cost\n\n**Not measured** (slot kept): ${why}`
+  }
+  return [
+    '## Feature cost',
+    '',
+    'Decompression (on by default) on an uncompressed JSON answer, and a rate limit that is never reached,',
+    'against the app client with `decompress: false`; same rounds as the client table. Ratios are to it.',
+    '',
+    table(
+      ['client', 'req/s', 'CPU µs/req', 'p50 ms', 'p99 ms', 'req/s vs plain', 'CPU vs plain'],
+      features.rows.map((r) => [
+        r.label,
+        int(r.rps),
+        fixed(r.cpuUsPerReq),
+        fixed(r.p50, 2),
+        fixed(r.p99, 2),
+        times(r.ratios['mooring-plain']?.rps),
+        times(r.ratios['mooring-plain']?.cpu),
+      ]),
+      ['l'],
+    ),
+  ].join('\n')
+}
+
 export function clientsChart(clients) {
   return barChart({
     title: 'Client throughput against a keep-alive upstream on 127.0.0.1',
@@ -271,6 +299,8 @@ export function renderResults(run) {
     memorySection(run.results.memory, run.size),
     '',
     retrySection(run.results.retry),
+    '',
+    featuresSection(run.results.features),
     '',
     machineSection(run),
     '',

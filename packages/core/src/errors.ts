@@ -1,6 +1,6 @@
 import { brand, ERROR_BRAND, isBranded } from './brand.js'
-import { redactResponseHeaders, redactUrl } from './redact.js'
-import type { MooringResponse } from './response.js'
+import { redactResponseHeaders, redactUrl } from './observe/redact.js'
+import type { MooringResponse } from './call/response.js'
 
 /** Why a request was retried or replayed: `status:503`, `ECONNRESET`, `stale-connection`, `timeout:headers`. */
 export type RetryReason = string
@@ -156,6 +156,35 @@ export class CircuitOpenError extends MooringError {
 }
 
 /** The response body is larger than `maxResponseSize`; it was not buffered past the limit. */
+/**
+ * The client's own rate limit (`rateLimit`) would have the call wait past its deadline: it fails
+ * at once, before anything is sent, with the wait it would have needed.
+ */
+export class RateLimitedError extends MooringError {
+  /** Milliseconds the call would have waited for its turn. */
+  readonly wait: number
+  readonly delivery: Delivery = 'not-sent'
+  constructor(request: MooringRequestInfo, wait: number) {
+    super(
+      'MOORING_RATE_LIMITED',
+      `${request.method} ${request.url}: the client's rate limit would hold the call ${Math.ceil(wait)} ms, past its deadline`,
+      { request },
+    )
+    this.wait = wait
+  }
+}
+
+/** The body says it is compressed (`content-encoding`) but does not decode as such. */
+export class ResponseDecodeError extends MooringError {
+  constructor(request: MooringRequestInfo, cause: unknown) {
+    super(
+      'MOORING_RESPONSE_DECODE',
+      `${request.method} ${request.url}: the response body does not decode as its content-encoding says (${(cause as Error)?.message ?? 'decode error'})`,
+      { request, cause },
+    )
+  }
+}
+
 export class ResponseTooLargeError extends MooringError {
   readonly limit: number
   constructor(request: MooringRequestInfo, limit: number) {

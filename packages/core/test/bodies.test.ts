@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { HttpStatusError, TimeoutError } from '@mooring/core'
+import { type BodyInput, HttpStatusError, TimeoutError } from '@mooring/core'
 import { FormData as UndiciFormData } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from './support/async.js'
@@ -32,7 +32,7 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
 }
 
 describe('request bodies', () => {
-  async function echoOf(body: unknown, headers?: Record<string, string>): Promise<Echo> {
+  async function echoOf(body: BodyInput, headers?: Record<string, string>): Promise<Echo> {
     const up = await upstream(handler)
     const c = client({ baseUrl: up.url })
     return (await c.post('/echo', { body, headers })).json<Echo>()

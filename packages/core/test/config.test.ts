@@ -137,7 +137,7 @@ describe('client options fail at creation with ConfigError naming the option pat
     configError(create({ token: SECRET }), 'token')
     configError(create({ password: SECRET }), 'password')
     configError(create({ tls: { key: [SECRET, 1] } }), 'tls.key')
-    configError(create({ proxy: `http://user:${SECRET}@127.0.0.1:3128` }), 'proxy')
+    configError(create({ proxy: `http://user:${SECRET}@127.0.0.1:3128/path` }), 'proxy')
     // A misspelled option holding a URL with credentials: the value is shown redacted.
     const err = configError(create({ baseURL: `https://user:${SECRET}@api.example/` }), 'baseURL')
     expect(err.message).toContain('api.example')

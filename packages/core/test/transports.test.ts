@@ -7,6 +7,7 @@ import { stream } from 'hono/streaming'
 import { type Dispatcher, Response as UndiciResponse, fetch as undiciFetch } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
 import {
+  type BodyInput,
   AbortError,
   ConfigError,
   ConnectionError,
@@ -263,7 +264,7 @@ describe('mockTransport', () => {
       return { body: await request.text() }
     })
     const http = clientOf(transport)
-    const text = async (body: unknown) => (await http.post('/', { body })).text()
+    const text = async (body: BodyInput) => (await http.post('/', { body })).text()
 
     expect(await text('str')).toBe('str')
     expect(await text(new TextEncoder().encode('bytes'))).toBe('bytes')

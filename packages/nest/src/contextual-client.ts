@@ -5,6 +5,7 @@ import type {
   MooringResponse,
   Registration,
   MooringRequestInit,
+  PaginateOptions,
   RequestOptions,
   ScopeFactory,
   ScopeOptions,
@@ -61,6 +62,9 @@ export class ContextualClient implements ClientApi {
   }
   delete(path: string, init?: MooringRequestInit): Promise<MooringResponse> {
     return this.#registration.current().delete(path, init)
+  }
+  paginate(path: string, options?: PaginateOptions): AsyncGenerator<MooringResponse, void, undefined> {
+    return this.#registration.current().paginate(path, options)
   }
 
   scope(options?: ScopeOptions): MooringClient {

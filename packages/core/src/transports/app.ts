@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ConfigError } from '../errors.js'
-import { expectObject } from '../validate.js'
+import { expectObject } from '../config/validate.js'
 import { type FetchHandler, FetchTransport } from '../in-process/fetch.js'
 import type { InProcessTransport } from '../in-process/transport.js'
 import { type Inject, type InjectedResponse, type InjectRequest, InjectTransport } from './inject.js'

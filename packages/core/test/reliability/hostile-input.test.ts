@@ -9,7 +9,7 @@ import {
 import { mockTransport } from '@mooring/core/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveTarget, toBase } from '../../src/target.js'
+import { resolveTarget, toBase } from '../../src/config/target.js'
 import { startUpstream, type Upstream } from '../support/upstream.js'
 import {
   registrationOptions,

@@ -1,0 +1,116 @@
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { decompressInterceptor } from '../features/decompress.js'
+import { perProtocolPipelining } from '../features/http2.js'
+import { ColdStartPool } from './cold-start.js'
+import { staleAware } from '../call/connector.js'
+import type { PoolSettings } from '../config/options.js'
+
+/** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
+const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
+
+/** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
+export function poolOf(dispatcher: Dispatcher): Dispatcher {
+  for (let under = POOL_OF.get(dispatcher); under !== undefined; under = POOL_OF.get(dispatcher)) {
+    dispatcher = under
+  }
+  return dispatcher
+}
+
+/**
+ * undici's ProxyAgent writes `host` into the headers object it is given; a call's headers may be
+ * its scope's defaults, shared by every call (and frozen when empty): the agent gets a copy.
+ */
+const copyHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+  dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string | string[]>) } }, handler)
+
+function behindProxy(agent: Dispatcher): Dispatcher {
+  const composed = agent.compose(copyHeaders)
+  POOL_OF.set(composed, agent)
+  return composed
+}
+
+/**
+ * The owned pool with the client's `interceptors` composed over it (undici's `compose`): they see
+ * each attempt Mooring's Call dispatches, and close with the pool.
+ */
+export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
+  const pool = createPool(settings)
+  // Decompression innermost: the cache keeps, and the app's interceptors see, decoded bodies.
+  const builtIn: Dispatcher.DispatcherComposeInterceptor[] = []
+  if (settings.decompress) builtIn.push(decompressInterceptor())
+  if (settings.cache !== null) builtIn.push(...settings.cache.interceptors())
+  const interceptors = builtIn.length === 0 ? settings.interceptors : [...builtIn, ...settings.interceptors]
+  if (interceptors.length === 0) return pool
+  const composed = pool.compose(...interceptors)
+  POOL_OF.set(composed, pool)
+  return composed
+}
+
+/**
+ * Builds the dispatcher a client owns: an undici Agent that keeps one Pool per origin. An Agent
+ * rather than a single Pool because a client may be allowed other origins and may sit behind a
+ * proxy; the per-origin Pool is what holds `limits.connections`, and its `clientTtl` is what
+ * retires connections past `limits.maxLifetime`.
+ */
+function createPool(settings: PoolSettings): Dispatcher {
+  const { timeouts, limits, tls } = settings
+  const connect = {
+    timeout: timeouts.connect,
+    ca: tls?.ca,
+    cert: tls?.cert,
+    key: tls?.key,
+    servername: tls?.servername,
+    rejectUnauthorized: tls?.dangerouslyDisableVerification !== true,
+  }
+  const options = {
+    connections: limits.connections,
+    pipelining: limits.pipelining,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    keepAliveMaxTimeout: limits.keepAliveMaxTimeout,
+    clientTtl: limits.maxLifetime === 0 ? null : limits.maxLifetime,
+    headersTimeout: timeouts.headers,
+    bodyTimeout: timeouts.body,
+    allowH2: settings.http2 !== false,
+  }
+  // Always a Pool, also for one connection: Agent's default gives a bare Client there, which has no
+  // clientTtl. With http2 a cold pool connects once before it sends the rest (cold-start.ts). Every
+  // pool's connector is made stale-aware here, also behind a proxy, whose agents hand their pools
+  // the tunnelling connector through this same factory.
+  const connectTimeout = timeouts.connect
+  const h2Streams = settings.h2Streams
+  const factory = (origin: string | URL, opts: object): Dispatcher => {
+    const given = (opts as { connect?: unknown }).connect
+    const connector = staleAware(
+      typeof given === 'function'
+        ? (given as Parameters<typeof staleAware>[0])
+        : (buildConnector({
+            ...(given as object),
+            allowH2: settings.http2 !== false,
+            // h2 without TLS on http: origins (undici 7.30; not yet in its BuildOptions type).
+            useH2c: settings.http2 === 'prior-knowledge',
+          } as buildConnector.BuildOptions) as Parameters<typeof staleAware>[0]),
+      connectTimeout,
+    )
+    let poolOptions = { ...opts, connect: connector } as Pool.Options
+    // h2 streams set per connection from ALPN (features/http2.ts).
+    if (settings.http2 !== false && h2Streams !== null)
+      poolOptions = perProtocolPipelining(poolOptions, h2Streams)
+    return settings.http2 !== false ? new ColdStartPool(origin, poolOptions) : new Pool(origin, poolOptions)
+  }
+  if (settings.proxy === 'env') {
+    return behindProxy(new EnvHttpProxyAgent({ ...options, connect, factory } as EnvHttpProxyAgent.Options))
+  }
+  if (settings.proxy !== undefined) {
+    return behindProxy(
+      new ProxyAgent({
+        ...options,
+        connect,
+        factory,
+        uri: settings.proxy.uri,
+        token: settings.proxy.token,
+        requestTls: connect,
+      } as ProxyAgent.Options),
+    )
+  }
+  return new Agent({ ...options, factory, connect })
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as zlib from 'node:zlib'
+import { createClient, HttpStatusError, MooringError, ResponseTooLargeError } from '@mooring/core'
+import { describe, expect, it } from 'vitest'
+import { ACCEPT_ENCODING } from '../../src/features/decompress.js'
+import { fixtures } from '../support/fixtures.js'
+
+const BODY = JSON.stringify({ hello: 'world', items: Array.from({ length: 200 }, (_, i) => `item-${i}`) })
+
+const encoders: Record<string, (b: Buffer) => Buffer> = {
+  gzip: zlib.gzipSync,
+  deflate: zlib.deflateSync,
+  br: zlib.brotliCompressSync,
+}
+const zstd = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync
+if (zstd !== undefined) encoders.zstd = zstd
+
+/** An upstream that answers with BODY in the encoding named by the path (`/gzip`), as it says. */
+function compressing(status = 200) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const encoding = (req.url ?? '/').slice(1)
+    const encoded = encoders[encoding]!(Buffer.from(BODY))
+    res.writeHead(status, {
+      'content-encoding': encoding,
+      'content-type': 'application/json',
+      'content-length': encoded.length,
+    })
+    res.end(encoded)
+  }
+}
+
+describe('decompression by default', () => {
+  it(`sends accept-encoding: ${ACCEPT_ENCODING}`, async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream()
+    await (await client({ baseUrl: up.url }).get('/')).dump()
+    expect(up.requests[0]?.headers['accept-encoding']).toBe(ACCEPT_ENCODING)
+    expect(ACCEPT_ENCODING).toContain('gzip, deflate, br')
+  })
+
+  for (const encoding of Object.keys(encoders)) {
+    it(`decodes a ${encoding} body from a real server`, async () => {
+      const { upstream, client } = fixtures()
+      const up = await upstream(compressing())
+      const res = await client({ baseUrl: up.url }).get(`/${encoding}`)
+      expect(res.headers['content-encoding']).toBeUndefined()
+      expect(await res.text()).toBe(BODY)
+    })
+  }
+
+  it('decodes error bodies too, so an HttpStatusError reads as text', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream(compressing(503))
+    const err = await client({ baseUrl: up.url, raiseForStatus: true, retry: false })
+      .get('/gzip')
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HttpStatusError)
+    expect(await (err as HttpStatusError).response.text()).toBe(BODY)
+  })
+
+  it('decompress: false sends no accept-encoding and gives the bytes as they came', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream(compressing())
+    const res = await client({ baseUrl: up.url, decompress: false }).get('/gzip')
+    expect(up.requests[0]?.headers['accept-encoding']).toBeUndefined()
+    expect(res.headers['content-encoding']).toBe('gzip')
+    expect(zlib.gunzipSync(Buffer.from(await res.bytes())).toString()).toBe(BODY)
+  })
+
+  it('a body that says gzip but is not fails with a clear ResponseDecodeError', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json' })
+      res.end(BODY)
+    })
+    const res = await client({ baseUrl: up.url }).get('/lies')
+    const err = await res.text().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(MooringError)
+    expect((err as MooringError).name).toBe('ResponseDecodeError')
+    expect((err as MooringError).code).toBe('MOORING_RESPONSE_DECODE')
+    expect((err as Error).message).toMatch(
+      /does not decode as its content-encoding says \(incorrect header check\)/,
+    )
+  })
+
+  it('a gzip bomb (1 MiB inflating to 1 GiB) ends in ResponseTooLargeError with memory bounded', async () => {
+    // 64 gzip members of 16 MiB of zeros each: gunzip reads concatenated members as one body.
+    const member = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 })
+    const members = 64
+    const { upstream, client } = fixtures()
+    const up = await upstream(async (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': member.length * members })
+      for (let i = 0; i < members && !res.destroyed; i++) {
+        if (!res.write(member)) await new Promise((resolve) => res.once('drain', resolve))
+      }
+      res.end()
+    })
+    const before = process.memoryUsage().rss
+    let peak = before
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss)
+    }, 5)
+    try {
+      const res = await client({ baseUrl: up.url, maxResponseSize: 8 * 1024 * 1024 }).get('/bomb')
+      const err = await res.bytes().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ResponseTooLargeError)
+      expect((err as ResponseTooLargeError).limit).toBe(8 * 1024 * 1024)
+    } finally {
+      clearInterval(sampler)
+    }
+    // 1 GiB was on offer; the decoder stopped after the limit (generous bound for GC timing).
+    expect(peak - before).toBeLessThan(256 * 1024 * 1024)
+    expect(member.length * members).toBeLessThan(2 * 1024 * 1024)
+  })
+
+  it('decompress must be a boolean', () => {
+    expect(() => createClient({ decompress: 'yes' as never })).toThrow(/decompress: expected a boolean/)
+  })
+})
