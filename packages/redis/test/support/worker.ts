@@ -1,10 +1,12 @@
 // One "instance" of an app, forked by the multi-process tests. Reads its task from argv[2] (JSON),
 // reports to the parent with process.send, and exits when done (or is killed by the test).
 import { memoryStore, redisStore, type SharedStore } from '@mooring/redis'
+import { createClient, RateLimitedError } from '@mooring/core'
 import { request } from 'undici'
 
 export type WorkerTask =
   | { kind: 'rate'; url: string; prefix: string; upstream: string; rps: number; seconds: number }
+  | { kind: 'client-rate'; url: string; prefix: string; upstream: string; rps: number; seconds: number }
   | {
       kind: 'once'
       url: string
@@ -19,6 +21,7 @@ export type WorkerTask =
 export type WorkerReport =
   | { kind: 'ready' }
   | { kind: 'rate-done'; attempts: number; admitted: number; paused: number }
+  | { kind: 'client-rate-done'; attempts: number; sent: number; limited: number; other: string[] }
   | { kind: 'once-done'; results: Array<{ key: string; value: unknown; error?: string }> }
   | { kind: 'holding' }
 
@@ -33,6 +36,7 @@ async function main() {
       : redisStore({ url: task.url, prefix: task.prefix, commandTimeout: 300 })
   try {
     if (task.kind === 'rate') await rate(store, task)
+    else if (task.kind === 'client-rate') await clientRate(store, task)
     else if (task.kind === 'once') await onceCalls(store, task)
     else await hold(store, task)
   } finally {
@@ -70,6 +74,48 @@ async function rate(store: SharedStore, t: Extract<WorkerTask, { kind: 'rate' }>
   }
   await Promise.all(inFlight)
   send({ kind: 'rate-done', attempts, admitted, paused })
+}
+
+/**
+ * The same through @mooring/core's own option: `rateLimit: { rps, store }`. A call waits for its
+ * turn within its deadline (1 s) or fails at once with RateLimitedError; a 429 pauses the origin
+ * in the store by itself.
+ */
+async function clientRate(store: SharedStore, t: Extract<WorkerTask, { kind: 'client-rate' }>) {
+  const client = createClient({
+    baseUrl: t.upstream,
+    retry: false,
+    timeout: { total: 1_000 },
+    rateLimit: { rps: t.rps, burst: 3, store: store.rateLimit },
+  })
+  const every = 1000 / (3 * t.rps)
+  const end = Date.now() + t.seconds * 1000
+  let attempts = 0
+  let sent = 0
+  let limited = 0
+  const other: string[] = []
+  const calls: Promise<void>[] = []
+  send({ kind: 'ready' })
+  for (let next = Date.now(); next < end; next += every) {
+    const wait = next - Date.now()
+    if (wait > 0) await sleep(wait)
+    attempts++
+    calls.push(
+      client.get(`/call?pid=${process.pid}`).then(
+        async (response) => {
+          sent++
+          await response.text()
+        },
+        (error: unknown) => {
+          if (error instanceof RateLimitedError) limited++
+          else other.push((error as Error).name)
+        },
+      ),
+    )
+  }
+  await Promise.all(calls)
+  await client.close()
+  send({ kind: 'client-rate-done', attempts, sent, limited, other })
 }
 
 /** `calls` concurrent once() calls over `keys` keys; each side effect is a POST to the upstream. */
