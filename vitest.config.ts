@@ -23,6 +23,7 @@ export default defineConfig({
       '@mooring/fastify': src('fastify'),
       '@mooring/hono': src('hono'),
       '@mooring/nest': src('nest'),
+      '@mooring/redis': src('redis'),
     },
   },
   test: {

@@ -66,6 +66,7 @@ export { redactUrl } from './observe/redact.js'
 export { createRegistration, Registration } from './client/registration.js'
 export { RegistrationNames } from './client/names.js'
 export type {
+  ClosableStore,
   PluginRegistration,
   RegistrationSeam,
   RegistrationOptions,

@@ -51,6 +51,13 @@ export interface RegistrationOptions extends ClientOptions {
   client?: MooringClient
   /** At shutdown, how long calls in flight may finish before they are aborted. Default 5000 ms. */
   drainTimeout?: number
+  /** Closed at shutdown after the app client: shared stores (`@mooring/redis`) and their connections. */
+  stores?: readonly ClosableStore[]
+}
+
+/** What `stores` closes: anything with a `close()`. */
+export interface ClosableStore {
+  close(): void | Promise<void>
 }
 
 /** What a plugin gives its registrations beyond the user's options. */
@@ -122,7 +129,14 @@ const REQUEST_ONLY_KEYS = [
   'propagate',
   'deadline',
 ] as const
-const REGISTRATION_KEYS: readonly string[] = ['scope', 'name', ...REQUEST_ONLY_KEYS, 'client', 'drainTimeout']
+const REGISTRATION_KEYS: readonly string[] = [
+  'scope',
+  'name',
+  ...REQUEST_ONLY_KEYS,
+  'client',
+  'drainTimeout',
+  'stores',
+]
 const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -150,6 +164,7 @@ export class Registration implements PluginRegistration {
   readonly #storage = new AsyncLocalStorage<MooringClient>()
   readonly #releasing = new Set<Promise<void>>()
   readonly #drainTimeout: number | undefined
+  readonly #stores: readonly ClosableStore[]
   readonly #names: RegistrationNames | undefined
   #closing: Promise<void> | null = null
 
@@ -193,6 +208,14 @@ export class Registration implements PluginRegistration {
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)
+    const stores = own.stores ?? []
+    if (
+      !Array.isArray(stores) ||
+      !stores.every((s) => typeof (s as ClosableStore | null)?.close === 'function')
+    ) {
+      throw new ConfigError('stores', stores, 'an array of stores, each with a close() method')
+    }
+    this.#stores = stores
     const maxConcurrent =
       own.maxConcurrent === undefined ? undefined : expectPositiveInt('maxConcurrent', own.maxConcurrent)
     if (mode === 'app') {
@@ -365,6 +388,7 @@ export class Registration implements PluginRegistration {
     // still open, and each scope is released by its request's teardown.
     if (this.#ownsClient) await this.client.close({ drainTimeout: this.#drainTimeout, ...options })
     await Promise.all(this.#releasing)
+    if (this.#stores.length !== 0) await Promise.all(this.#stores.map((store) => store.close()))
   }
 
   /**
