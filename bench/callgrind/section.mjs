@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { CHILD_FLAGS } from '../lib/ipc.mjs'
 import { median } from '../lib/stats.mjs'
 import { prepareCallgrind } from './build.mjs'
-import { CLIENT_VARIANTS, FEATURE_VARIANTS, FEATURES } from './variants.mjs'
+import { CLIENT_VARIANTS, FEATURE_VARIANTS, FEATURES, PROBE_VARIANTS } from './variants.mjs'
 
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url))
 
@@ -58,7 +58,7 @@ function readDumps(dir) {
 async function count(variant, inflight, { upstream, size, addon, node }) {
   const dir = mkdtempSync(join(tmpdir(), 'mooring-cg-'))
   try {
-    const { warmup, segment, segments } = size.callgrind
+    const { warmup, segment, segments } = { ...size.callgrind, ...variant.counts }
     const out = await run(
       'valgrind',
       [
@@ -86,6 +86,7 @@ async function count(variant, inflight, { upstream, size, addon, node }) {
       // Steady segments: the second half. Under valgrind V8 keeps compiling for a few thousand
       // requests (the first segments count the optimizing compiler's threads too).
       const perReq = dumps.segments.map((ir) => ir / segment)
+      if (perReq.length !== segments) throw new Error(`${dumps.segments.length} dumps, ${segments} expected`)
       const steady = perReq.slice(Math.floor(perReq.length / 2))
       return {
         irPerReq: median(steady),
@@ -156,7 +157,8 @@ async function accepted(variants) {
       await createClient({ baseUrl: 'http://127.0.0.1:9', ...variant.options }).close()
       kept.push(variant)
     } catch (err) {
-      variant.pending = (err instanceof Error ? err.message : String(err)).split('\n')[0]
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]
+      variant.pending = /expected a known option/.test(message) ? 'core has no such option yet' : message
     }
   }
   return kept
@@ -180,6 +182,18 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
     )
   const clientList = want(CLIENT_VARIANTS).filter((v) => size.callgrind.clients.includes(v.name))
   const clients = await countAll(clientList, 'undici-dispatch', options)
+  // Probes are differences from the floor counted above.
+  const probes = size.callgrind.probes ? await countAll(want(PROBE_VARIANTS), null, options) : []
+  const floor = clients.find((r) => r.name === 'undici-dispatch')
+  for (const row of probes) {
+    for (const [inflight, m] of Object.entries(row.byInflight)) {
+      const b = floor?.byInflight[inflight]?.irPerReq
+      if (m.irPerReq && b) {
+        m.vsBaseline = m.irPerReq / b
+        m.overFloor = m.irPerReq - b
+      }
+    }
+  }
   const features = size.callgrind.features
     ? await countAll(await accepted(want(FEATURE_VARIANTS)), 'features-none', options)
     : []
@@ -190,6 +204,7 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
       : `whole-process counts (${prepared.why}): start-up and warm-up included, so only rough`,
     marks: prepared.addon !== null,
     clients,
+    probes,
     features,
     featureOptions: FEATURES,
     pending: pending.map((v) => ({ name: v.name, label: v.label, why: v.pending })),

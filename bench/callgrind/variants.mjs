@@ -2,7 +2,8 @@
 // the app client with each feature of this round configured off, against the same client with the
 // feature not configured at all. A feature whose option core does not accept yet is reported as
 // pending (its creation throws, naming the option), so the section measures whatever core has.
-import { CLIENTS } from '../clients/adapters.mjs'
+import { BufferingHandler, CLIENTS } from '../clients/adapters.mjs'
+import { importFrom } from '../lib/resolve.mjs'
 
 const PATH = '/json'
 const pick = (name) => CLIENTS.find((c) => c.name === name)
@@ -11,7 +12,54 @@ const pick = (name) => CLIENTS.find((c) => c.name === name)
 export const CLIENT_VARIANTS = [
   ...['undici-dispatch', 'undici-request', 'mooring-app', 'mooring-scope'].map(pick),
   // Ten times the instructions of the rest, so ten times the time under valgrind: 16 in flight only.
-  ...['fetch', 'axios', 'got'].map((name) => ({ ...pick(name), inflight: [16] })),
+  // Fewer requests too: their warm-up is a smaller share of what they count.
+  ...['fetch', 'axios', 'got'].map((name) => ({
+    ...pick(name),
+    inflight: [16],
+    counts: { warmup: 1_500, segment: 500, segments: 4 },
+  })),
+]
+
+/**
+ * Probes: the floor with one of the app client's costs added, so each cost is a difference of two
+ * counts (callgrind cannot name V8's JIT-compiled functions, so a profile cannot attribute them).
+ */
+export const PROBE_VARIANTS = [
+  {
+    name: 'probe-agent',
+    label: 'floor through an undici Agent (the layer before the Pool)',
+    inflight: [16],
+    async create({ url, connections }) {
+      const { Agent } = await importFrom('core', 'undici')
+      const agent = new Agent({ connections })
+      const options = { origin: url, path: PATH, method: 'GET' }
+      return {
+        call: () =>
+          new Promise((resolve, reject) => agent.dispatch(options, new BufferingHandler(resolve, reject))),
+        close: () => agent.close(),
+      }
+    },
+  },
+  {
+    name: 'probe-timer',
+    label: 'floor with a 25 ms interval timer (the deadline sweeper’s tick)',
+    inflight: [16],
+    async create({ url, connections }) {
+      const { Pool } = await importFrom('core', 'undici')
+      const pool = new Pool(url, { connections })
+      const options = { path: PATH, method: 'GET' }
+      let ticks = 0
+      const timer = setInterval(() => ticks++, 25)
+      return {
+        call: () =>
+          new Promise((resolve, reject) => pool.dispatch(options, new BufferingHandler(resolve, reject))),
+        close: async () => {
+          clearInterval(timer)
+          await pool.close()
+        },
+      }
+    },
+  },
 ]
 
 /** Each feature with the option that turns it off, as its issue names it. */
@@ -54,4 +102,4 @@ export const FEATURE_VARIANTS = [
   ),
 ]
 
-export const VARIANTS = [...CLIENT_VARIANTS, ...FEATURE_VARIANTS]
+export const VARIANTS = [...CLIENT_VARIANTS, ...PROBE_VARIANTS, ...FEATURE_VARIANTS]

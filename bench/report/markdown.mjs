@@ -153,6 +153,25 @@ function instructionsSection(instructions, clients, size) {
       ['l'],
     ),
   ]
+  if (instructions.probes?.length > 0) {
+    lines.push(
+      '',
+      '### Where the app client’s instructions go (probes)',
+      '',
+      'The floor with one of the app client’s costs added, 16 in flight: the difference is that cost. Under',
+      'valgrind a process runs some 50× slower, so a wall-clock timer fires some 50× more often per request',
+      'than natively: the timer probe overstates its native share by about that factor.',
+      '',
+      table(
+        ['probe', 'instructions/request', 'over the floor', 'vs floor'],
+        instructions.probes.map((row) => {
+          const m = row.byInflight[16] ?? {}
+          return [row.label, kIr(m.irPerReq), kIr(m.overFloor), times(m.vsBaseline)]
+        }),
+        ['l'],
+      ),
+    )
+  }
   if (instructions.features.length > 0 || instructions.pending.length > 0) {
     lines.push(
       '',
