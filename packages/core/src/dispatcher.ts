@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
+import { OriginAgent } from './origin-agent.js'
 import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
 
@@ -53,7 +54,8 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
       requestTls: connect,
     } as ProxyAgent.Options)
   }
-  return new Agent({
+  // An Agent that sends straight to its base origin's Pool (origin-agent.ts).
+  return new OriginAgent({
     ...options,
     factory,
     connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
