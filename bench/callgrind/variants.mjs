@@ -20,6 +20,30 @@ export const CLIENT_VARIANTS = [
   })),
 ]
 
+/** What `get()` resolves with, reduced: status, headers, the buffered body, and `json()`. */
+class BufferedResponse {
+  constructor(status, headers, chunks) {
+    this.status = status
+    this.headers = headers
+    this.chunks = chunks
+  }
+  async json() {
+    const chunks = this.chunks
+    return JSON.parse((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString())
+  }
+}
+
+/** The floor's handler, resolving a response object at the end of the body instead of the JSON. */
+class ResponseHandler extends BufferingHandler {
+  onResponseStart(controller, statusCode, headers) {
+    this.statusCode = statusCode
+    this.headers = headers
+  }
+  onResponseEnd() {
+    this.resolve(new BufferedResponse(this.statusCode, this.headers, this.chunks))
+  }
+}
+
 /**
  * Probes: the floor with one of the app client's costs added, so each cost is a difference of two
  * counts (callgrind cannot name V8's JIT-compiled functions, so a profile cannot attribute them).
@@ -37,6 +61,25 @@ export const PROBE_VARIANTS = [
         call: () =>
           new Promise((resolve, reject) => agent.dispatch(options, new BufferingHandler(resolve, reject))),
         close: () => agent.close(),
+      }
+    },
+  },
+  {
+    name: 'probe-response',
+    label: 'floor resolving a response object, then `.json()` as a second promise',
+    inflight: [16],
+    async create({ url, connections }) {
+      const { Pool } = await importFrom('core', 'undici')
+      const pool = new Pool(url, { connections })
+      const options = { path: PATH, method: 'GET' }
+      return {
+        call: async () =>
+          await (
+            await new Promise((resolve, reject) =>
+              pool.dispatch(options, new ResponseHandler(resolve, reject)),
+            )
+          ).json(),
+        close: () => pool.close(),
       }
     },
   },
