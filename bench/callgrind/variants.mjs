@@ -35,7 +35,7 @@ class BufferedResponse {
 
 /** The floor's handler, resolving a response object at the end of the body instead of the JSON. */
 class ResponseHandler extends BufferingHandler {
-  onResponseStart(controller, statusCode, headers) {
+  onResponseStart(_controller, statusCode, headers) {
     this.statusCode = statusCode
     this.headers = headers
   }
