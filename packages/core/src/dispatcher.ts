@@ -1,6 +1,5 @@
-import { type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
+import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
 import { ColdStartPool } from './cold-start.js'
-import { OriginAgent } from './origin-agent.js'
 import { staleAwareConnector } from './stale.js'
 import type { NormalizedLimits, NormalizedTimeouts, TlsOptions } from './options.js'
 
@@ -54,8 +53,7 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
       requestTls: connect,
     } as ProxyAgent.Options)
   }
-  // An Agent that sends straight to its base origin's Pool (origin-agent.ts).
-  return new OriginAgent({
+  return new Agent({
     ...options,
     factory,
     connect: staleAwareConnector({ ...connect, allowH2: settings.http2 }),
