@@ -200,7 +200,7 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
   const pending = size.callgrind.features ? FEATURE_VARIANTS.filter((v) => v.pending) : []
   return {
     method: prepared.addon
-      ? `in-process marks: counters zeroed after ${size.callgrind.warmup} requests, dumped every ${size.callgrind.segment}, median of segments 2–${size.callgrind.segments}`
+      ? `in-process marks: counters zeroed after ${size.callgrind.warmup} requests, dumped every ${size.callgrind.segment}, median of segments ${Math.floor(size.callgrind.segments / 2) + 1}–${size.callgrind.segments}`
       : `whole-process counts (${prepared.why}): start-up and warm-up included, so only rough`,
     marks: prepared.addon !== null,
     clients,

@@ -25,7 +25,8 @@ const SIZES = {
     callgrind: {
       warmup: 3_000,
       segment: 1_000,
-      segments: 6,
+      /** The second half is steady: 5 samples, so one segment with a mark-compact in it is not the median. */
+      segments: 10,
       inflight: [1, 16],
       clients: ['undici-dispatch', 'undici-request', 'mooring-app', 'mooring-scope', 'fetch', 'axios', 'got'],
       features: true,
