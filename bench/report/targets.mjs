@@ -67,7 +67,7 @@ export function checkTargets(results, { times, mib }) {
   for (const p of instructions?.pending ?? []) {
     out.push({
       target: `${p.label}: free when off`,
-      measured: `pending: core does not take the option yet (${p.why})`,
+      measured: `pending: ${p.why}`,
       met: null,
     })
   }
