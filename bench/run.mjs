@@ -3,6 +3,7 @@
 // CI runs `--quick` to know the harness works, not to judge numbers taken on a shared machine.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { runCallgrindSection } from './callgrind/section.mjs'
 import { runClientSection } from './clients/section.mjs'
 import { runFrameworkSection } from './frameworks/section.mjs'
 import { parseArgs, SECTIONS, USAGE } from './lib/args.mjs'
@@ -41,6 +42,7 @@ const upstream = await startUpstream()
 log(`upstream ${upstream.url} (pid ${upstream.pid})`)
 try {
   const sections = {
+    instructions: () => runCallgrindSection({ upstream, size, log, only: options.only }),
     clients: () =>
       runClientSection({
         set: 'clients',
@@ -78,6 +80,9 @@ const run = {
   versions: versions(),
   date: new Date().toISOString(),
   durationS: (performance.now() - started) / 1000,
+  // The framework section's load generator, and the Node 24 it found (or why not).
+  frameworkMethod: results.frameworks?.method,
+  node24: results.frameworks?.node24,
   readmePath: official ? 'README.md' : '../../README.md',
   charts: { clients: `${chartPrefix}clients.svg`, frameworks: `${chartPrefix}frameworks.svg` },
 }
@@ -97,6 +102,13 @@ log(`wrote ${resultsFile} in ${Math.round(run.durationS)} s`)
 
 // Targets are findings; these are failures of the code under test or of the harness, quick or not.
 const problems = [
+  ...[...(results.instructions?.clients ?? []), ...(results.instructions?.features ?? [])]
+    .flatMap((r) => Object.entries(r.byInflight).map(([n, m]) => ({ r, n, m })))
+    .filter(({ m }) => m.errors > 0 || m.failed !== undefined)
+    .map(
+      ({ r, n, m }) =>
+        `instructions, ${r.label} ×${n}: ${m.failed ?? `${m.errors} failed requests (${m.firstError})`}`,
+    ),
   ...[...(results.clients?.rows ?? []), ...(results.retry?.rows ?? [])]
     .filter((r) => r.errors > 0)
     .map((r) => `${r.label}: ${r.errors} failed requests (${r.firstError})`),

@@ -11,7 +11,7 @@ const PATH = '/json'
  * The floor: `Pool.dispatch` with a handler in undici's new handler API that buffers the body and
  * parses it. One promise per call and nothing else: no stream, no body mixin, no abort signal.
  */
-class BufferingHandler {
+export class BufferingHandler {
   constructor(resolve, reject) {
     this.resolve = resolve
     this.reject = reject

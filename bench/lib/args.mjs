@@ -1,6 +1,6 @@
 // Command-line options and the size of a run. `--quick` keeps every code path and shrinks the counts.
 
-export const SECTIONS = ['clients', 'frameworks', 'memory', 'retry', 'features']
+export const SECTIONS = ['instructions', 'clients', 'frameworks', 'memory', 'retry', 'features']
 
 /** Full: what RESULTS.md is made of. Quick: CI's smoke run, well under a minute. */
 const SIZES = {
@@ -15,9 +15,24 @@ const SIZES = {
     maxIsolatedPerRun: 1_000,
     warmupRequests: 2_000,
     frameworkRounds: 5,
-    frameworkSeconds: 3,
+    /** wrk takes whole seconds. */
+    frameworkSeconds: 2,
     frameworkWarmupSeconds: 1,
+    /** The framework apps on Node 24 too (npx -y node@24), beside this Node. */
+    node24: true,
     scopes: 100_000,
+    /** Under callgrind (the instructions section): see callgrind/section.mjs. */
+    callgrind: {
+      warmup: 3_000,
+      segment: 1_000,
+      /** The second half is steady: 5 samples, so one segment with a mark-compact in it is not the median. */
+      segments: 10,
+      inflight: [1, 16],
+      clients: ['undici-dispatch', 'undici-request', 'mooring-app', 'mooring-scope', 'fetch', 'axios', 'got'],
+      features: true,
+      probes: true,
+      timeoutMs: 15 * 60_000,
+    },
   },
   quick: {
     concurrency: 16,
@@ -27,10 +42,21 @@ const SIZES = {
     maxRequestsPerRun: 5_000,
     maxIsolatedPerRun: 100,
     warmupRequests: 200,
-    frameworkRounds: 2,
-    frameworkSeconds: 0.4,
-    frameworkWarmupSeconds: 0.2,
+    frameworkRounds: 1,
+    frameworkSeconds: 1,
+    frameworkWarmupSeconds: 0,
+    node24: false,
     scopes: 5_000,
+    callgrind: {
+      warmup: 50,
+      segment: 50,
+      segments: 2,
+      inflight: [16],
+      clients: ['mooring-app'],
+      features: false,
+      probes: false,
+      timeoutMs: 3 * 60_000,
+    },
   },
 }
 

@@ -10,12 +10,13 @@ export const CHILD_FLAGS = ['--expose-gc', '--experimental-import-meta-resolve']
 /**
  * Forks `module` and resolves once it sent `{ ready: true, ... }`.
  * @param {URL} module
- * @param {{ args?: string[], execArgv?: string[], name?: string, readyTimeoutMs?: number }} [options]
+ * @param {{ args?: string[], execArgv?: string[], execPath?: string, name?: string, readyTimeoutMs?: number }} [options]
  */
 export async function startChild(module, options = {}) {
   const name = options.name ?? fileURLToPath(module)
   const child = fork(fileURLToPath(module), options.args ?? [], {
     execArgv: [...CHILD_FLAGS, ...(options.execArgv ?? [])],
+    execPath: options.execPath ?? process.execPath,
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   })
   // Passed through, and the tail kept: a child that dies says why in its error.

@@ -111,7 +111,93 @@ function clientsSection(clients, size, chartPath) {
   ].join('\n')
 }
 
-function frameworksSection(frameworks, size, chartPath) {
+const kIr = (v) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)}k` : 'n/a')
+
+function instructionsSection(instructions, clients, size) {
+  if (instructions === undefined) return '## Instructions per request\n\nNot run (`--sections`).'
+  if (instructions.skipped) return `## Instructions per request\n\n**Skipped**: ${instructions.skipped}.`
+  const inflights = size.callgrind.inflight
+  const cell = (m) => {
+    if (m === undefined) return '–'
+    if (m.irPerReq === undefined) return m.unavailable ?? m.failed ?? 'n/a'
+    const ratio = Number.isFinite(m.vsBaseline) && m.vsBaseline !== 1 ? ` (${times(m.vsBaseline)})` : ''
+    return `${kIr(m.irPerReq)}${ratio}`
+  }
+  const nativeRow = (name) => clients?.rows.find((r) => r.name === name)
+  const native = (name) => {
+    const r = nativeRow(name)
+    if (r === undefined) return '–'
+    const ratio = r.ratios['undici-dispatch']?.cpu
+    return `${fixed(r.cpuUsPerReq)}${name !== 'undici-dispatch' && Number.isFinite(ratio) ? ` (${times(ratio)})` : ''}`
+  }
+  const spread = (row) =>
+    Object.values(row.byInflight)
+      .map((m) => (Number.isFinite(m.spread) ? `${(m.spread * 100).toFixed(1)}%` : '–'))
+      .join(' / ')
+  const lines = [
+    '## Instructions per request',
+    '',
+    `Instructions (callgrind's Ir) per request, each client in its own \`valgrind --tool=callgrind\` process; method: ${instructions.method}.`,
+    'Counts are every thread of the client process (GC and the JIT included), none of the upstream (another process,',
+    `\`node:http\`, a 217-byte JSON body, keep-alive, ${size.connections} connections). Ratios are to the floor at the same concurrency.`,
+    "Native CPU is the clients section's (16 in flight, not under valgrind). Spread: (max − min) / median of the steady segments.",
+    '',
+    table(
+      ['client', ...inflights.map((n) => `${n} in flight`), 'native CPU µs/req, 16 in flight', 'spread'],
+      instructions.clients.map((row) => [
+        row.label,
+        ...inflights.map((n) => cell(row.byInflight[n])),
+        native(row.name),
+        spread(row),
+      ]),
+      ['l'],
+    ),
+  ]
+  if (instructions.probes?.length > 0) {
+    lines.push(
+      '',
+      '### Where the app client’s instructions go (probes)',
+      '',
+      'The floor with one of the app client’s costs added, 16 in flight: the difference is that cost. Under',
+      'valgrind a process runs some 50× slower, so a wall-clock timer fires some 50× more often per request',
+      'than natively: the timer probe overstates its native share by about that factor.',
+      '',
+      table(
+        ['probe', 'instructions/request', 'over the floor', 'vs floor'],
+        instructions.probes.map((row) => {
+          const m = row.byInflight[16] ?? {}
+          return [row.label, kIr(m.irPerReq), kIr(m.overFloor), times(m.vsBaseline)]
+        }),
+        ['l'],
+      ),
+    )
+  }
+  if (instructions.features.length > 0 || instructions.pending.length > 0) {
+    lines.push(
+      '',
+      '### Features off',
+      '',
+      'The app client with each feature configured off, against the same client with nothing configured (16 in flight).',
+      'A feature whose option core does not take yet is listed as pending.',
+      '',
+      table(
+        ['feature off', 'instructions/request', 'vs not configured'],
+        [
+          ...instructions.features.map((row) => [
+            row.label,
+            kIr(row.byInflight[16]?.irPerReq),
+            times(row.byInflight[16]?.vsBaseline),
+          ]),
+          ...instructions.pending.map((p) => [p.label, `pending: ${p.why}`, '–']),
+        ],
+        ['l', 'l', 'r'],
+      ),
+    )
+  }
+  return lines.join('\n')
+}
+
+function frameworksSection(frameworks, size, chartPath, method) {
   if (frameworks === undefined) return '## Through the frameworks\n\nNot run (`--sections`).'
   const rows = []
   const missing = []
@@ -124,12 +210,12 @@ function frameworksSection(frameworks, size, chartPath) {
       rows.push([
         f.label,
         r.label,
-        int(r.rps),
         fixed(r.cpuUsPerReq),
-        fixed(r.p50, 1),
-        fixed(r.p99, 1),
-        times(r.rpsVsHand),
         times(r.cpuVsHand),
+        int(r.rps),
+        times(r.rpsVsHand),
+        fixed(r.p50, 2),
+        fixed(r.p99, 2),
         int(r.connections),
         int(r.failed),
       ])
@@ -139,23 +225,24 @@ function frameworksSection(frameworks, size, chartPath) {
     '## Through the frameworks',
     '',
     rows.length > 0 ? `![req/s by framework](${chartPath})\n` : '',
-    'autocannon (in the parent process) against `GET /proxy` of an app in its own process, which calls the',
+    `Load: ${method ?? 'autocannon'}, ${size.concurrency} connections, against \`GET /proxy\` of an app in its own process, which calls the`,
     `upstream once and returns its JSON. ${size.frameworkRounds} rounds of ${size.frameworkSeconds} s per route, order rotated each round;`,
-    'medians, and medians of same-round ratios to the handwritten route. CPU is the app process’s per',
-    'request. Upstream connections: opened during the measured rounds. Failed: non-2xx, errors and timeouts.',
-    'autocannon reports latency in whole milliseconds.',
+    'medians, and medians of same-round ratios to the handwritten route (undici `Pool.request` + `body.json()`).',
+    'Server CPU is the app process’s user + system time per request (the headline: req/s and latency also',
+    'depend on the load generator and the upstream sharing the other core). Upstream connections: opened',
+    'during the measured rounds. Failed: non-2xx, connect errors and timeouts.',
     '',
     rows.length > 0
       ? table(
           [
             'framework',
             'route',
+            'server CPU µs/req',
+            'CPU vs hand',
             'req/s',
-            'app CPU µs/req',
+            'req/s vs hand',
             'p50 ms',
             'p99 ms',
-            'req/s vs hand',
-            'CPU vs hand',
             'upstream conns',
             'failed',
           ],
@@ -274,7 +361,7 @@ export function clientsChart(clients) {
 
 export function frameworksChart(frameworks) {
   return barChart({
-    title: 'Routes calling the upstream, under autocannon',
+    title: 'Routes calling the upstream',
     unit: 'requests per second (median)',
     seriesColors: true,
     groups: frameworks
@@ -292,9 +379,11 @@ export function renderResults(run) {
     '',
     targetsSection(run.results),
     '',
+    instructionsSection(run.results.instructions, run.results.clients, run.size),
+    '',
     clientsSection(run.results.clients, run.size, run.charts.clients),
     '',
-    frameworksSection(run.results.frameworks, run.size, run.charts.frameworks),
+    frameworksSection(run.results.frameworks, run.size, run.charts.frameworks, run.frameworkMethod),
     '',
     memorySection(run.results.memory, run.size),
     '',

@@ -17,5 +17,8 @@ export async function handPool(upstreamUrl, connections) {
 
 /** Client options every plugin variant gets: the same upstream and pool size as the hand route. */
 export function pluginOptions(variant, upstreamUrl, connections) {
+  if (variant === 'request-nocontext') {
+    return { baseUrl: upstreamUrl, limits: { connections }, scope: 'request', context: false }
+  }
   return { baseUrl: upstreamUrl, limits: { connections }, scope: variant }
 }

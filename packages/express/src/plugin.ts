@@ -68,7 +68,8 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
     const slots = req as unknown as Record<symbol, MooringClient | undefined>
     const existing = slots[this.#slot]
     // Mounted twice on one route (app and router): the request keeps the client it already has.
-    if (existing !== undefined && existing === registration.current()) next()
+    // Without a context (`context: false`) the slot, this registration's own, is the only witness.
+    if (existing !== undefined && (existing === registration.current() || !registration.context)) next()
     else if (existing !== undefined) {
       next(
         new ConfigError(

@@ -84,8 +84,19 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
     {
       provide: getClientToken(name),
       inject: [REGISTRATION],
-      useFactory: (registration: Registration) =>
-        registration.mode === 'app' ? registration.client : new ContextualClient(registration),
+      useFactory: (registration: Registration) => {
+        if (registration.mode === 'app') return registration.client
+        // The contextual client follows the request through its context: without one it would
+        // silently send every request's calls through the app client.
+        if (!registration.context) {
+          throw new ConfigError(
+            'context',
+            false,
+            'true for @InjectClient() in request scope (or inject @InjectRequestClient() instead)',
+          )
+        }
+        return new ContextualClient(registration)
+      },
     },
     {
       provide: getRequestClientToken(name),

@@ -52,3 +52,14 @@ describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (pl
     await waitFor(() => log.abandoned.length === 1, 'the upstream to see the call abandoned')
   })
 })
+
+describe('context: false', () => {
+  it('refuses @InjectClient() in request scope at start-up, naming the option', async () => {
+    await expect(startWithUpstream('express', { context: false })).rejects.toThrow(/context/)
+  })
+
+  it('is accepted in app scope, where the injected client is the app client', async () => {
+    const running = await startWithUpstream('express', { scope: 'app', context: false })
+    expect(running.app.get(EchoService).http).toBe(running.registration.client)
+  })
+})

@@ -53,6 +53,14 @@ export interface RegistrationOptions extends ClientOptions {
   drainTimeout?: number
   /** Closed at shutdown after the app client: shared stores (`@mooring/redis`) and their connections. */
   stores?: readonly ClosableStore[]
+  /**
+   * Request scope: `true` (default) runs each request in an AsyncLocalStorage context, so `current()`
+   * (and Nest's `@InjectClient()`) finds the request's client from code that has no request object.
+   * `false` skips it: handlers read the client from the request (`req.http`, `c.var.http`), and
+   * `current()` is always the app client. Entering the context is most of a request scope's cost on
+   * Node 20 (see bench/RESULTS.md).
+   */
+  context?: boolean
 }
 
 /** What `stores` closes: anything with a `close()`. */
@@ -136,7 +144,9 @@ const REGISTRATION_KEYS: readonly string[] = [
   'client',
   'drainTimeout',
   'stores',
+  'context',
 ]
+type Slots = Record<symbol, MooringClient | undefined>
 const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -153,6 +163,8 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 export class Registration implements PluginRegistration {
   readonly name: string
   readonly mode: 'app' | 'request'
+  /** Whether a request runs in an AsyncLocalStorage context (`context` option; never in app scope). */
+  readonly context: boolean
   /** The app client: one pool for the app's lifetime. */
   readonly client: MooringClient
   readonly #ownsClient: boolean
@@ -167,6 +179,22 @@ export class Registration implements PluginRegistration {
   readonly #stores: readonly ClosableStore[]
   readonly #names: RegistrationNames | undefined
   #closing: Promise<void> | null = null
+  /** Where a node:http response carries the client `openExchange` gave its request (one per registration). */
+  readonly #exchange = Symbol('mooring.exchange')
+  /**
+   * The responses' `close` listener: one function per registration, not a closure per request; the
+   * response carries its client. A close before the response finished means the downstream client left.
+   */
+  readonly #exchangeClosed = (() => {
+    const registration = this
+    const slot = this.#exchange
+    return function exchangeClosed(this: NodeOutgoing): void {
+      const client = (this as unknown as Slots)[slot]
+      if (client === undefined) return
+      if (!this.writableFinished) client.abort(new DownstreamClosedError())
+      registration.release(client).catch(() => {})
+    }
+  })()
 
   /**
    * `seam.names`: the plugin's set of names taken in this process, for frameworks where a clash
@@ -205,6 +233,11 @@ export class Registration implements PluginRegistration {
         'header names other than host (the host comes from the URL)',
       )
     }
+    if (own.context !== undefined && typeof own.context !== 'boolean') {
+      throw new ConfigError('context', own.context, 'true or false')
+    }
+    // App scope: current() is the app client in a request and out of one, so no context is needed.
+    this.context = mode === 'request' && own.context !== false
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)
@@ -326,14 +359,11 @@ export class Registration implements PluginRegistration {
   openExchange(incoming: NodeIncoming, outgoing: NodeOutgoing, startedAt?: number): MooringClient {
     if (this.mode === 'app') return this.client
     const client = this.open({ headers: incoming.headers, startedAt })
-    const end = (): void => {
-      if (!outgoing.writableFinished) client.abort(new DownstreamClosedError())
-      this.release(client).catch(() => {})
-    }
+    ;(outgoing as unknown as Slots)[this.#exchange] = client
     // The connection can drop before the framework reaches us: 'close' has then been emitted already.
     // `on`, not `once`: a response closes once and is then dropped, and `once` wraps every listener.
-    if (outgoing.closed) end()
-    else outgoing.on('close', end)
+    if (outgoing.closed) this.#exchangeClosed.call(outgoing)
+    else outgoing.on('close', this.#exchangeClosed)
     return client
   }
 
@@ -351,16 +381,17 @@ export class Registration implements PluginRegistration {
 
   /** Runs `fn` with `client` as the current client of this registration. */
   run<T>(client: MooringClient, fn: () => T): T {
-    return this.#storage.run(client, fn)
+    return this.context ? this.#storage.run(client, fn) : fn()
   }
 
   /** Makes `client` current for the rest of this asynchronous context (for hook-based frameworks). */
   enter(client: MooringClient): void {
-    this.#storage.enterWith(client)
+    if (this.context) this.#storage.enterWith(client)
   }
 
-  /** The current request's client inside a request; the app client outside one. */
+  /** The current request's client inside a request; the app client outside one (or with `context: false`). */
   current(): MooringClient {
+    if (!this.context) return this.client
     return this.#storage.getStore() ?? this.client
   }
 
