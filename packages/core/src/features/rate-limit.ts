@@ -58,10 +58,20 @@ export class RateLimiter {
     const decision = this.store.take(this.#prefix + origin, this.rule)
     if (decision instanceof Promise) {
       return decision.then((d) =>
-        d.ok ? d : this.#reserve(origin, d.retryAfterMs, performance.now(), maxWait),
+        d.ok ? d : this.#refused(origin, queued, d.retryAfterMs, performance.now(), maxWait),
       )
     }
-    return decision.ok ? decision : this.#reserve(origin, decision.retryAfterMs, now, maxWait)
+    return decision.ok ? decision : this.#refused(origin, queued, decision.retryAfterMs, now, maxWait)
+  }
+
+  /**
+   * The store said not yet. A queued caller already holds its reserved turn: its timer fired a little
+   * early (timers round, and a shared store's clock is its own), so it asks again after the store's
+   * wait, keeping its place; sending it to the back of the line would let later callers pass it.
+   */
+  #refused(origin: string, queued: boolean, wait: number, now: number, maxWait: number): RateLimitDecision {
+    if (queued) return { ok: false, retryAfterMs: Math.max(1, Math.ceil(wait)) }
+    return this.#reserve(origin, wait, now, maxWait)
   }
 
   #reserve(origin: string, wait: number, now: number, maxWait: number): RateLimitDecision {
