@@ -1,4 +1,5 @@
-export { createClient, MooringClient } from './client/client.js'
+export { MooringClient } from './client/client.js'
+export { createClient } from './client/create.js'
 export { ScopeFactory } from './client/scope-factory.js'
 export type { ScopeFactoryStats, ScopeOverrides } from './client/scope-factory.js'
 export type { CloseOptions, MooringRequestInit, RequestOptions, ScopeOptions } from './client/client.js'

@@ -1,39 +1,33 @@
 import type { Dispatcher } from 'undici'
-import type { CircuitBreaker } from '../policy/breaker.js'
-import type { RetryBudget } from '../policy/budget.js'
-import type { DeadlineHolder } from './deadlines.js'
-import { DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
-import { deadlines } from './deadlines.js'
-import {
-  AbortError,
-  CircuitOpenError,
-  HttpStatusError,
-  RateLimitedError,
-  RequestRejectedError,
-  ResponseTooLargeError,
-  TooManyRedirectsError,
-  type MooringError,
-  type MooringRequestInfo,
-  type RetryRecord,
-  TimeoutError,
-} from '../errors.js'
-import { errorEvent, responseEvent, retryEvent } from '../observe/call-events.js'
-import { emit, type EventName, type Hooks, observed } from '../observe/instrument.js'
-import { observeChannels } from '../observe/channels.js'
-import { type CallContext, captureContext, dispatchInContext } from '../observe/context.js'
-import { awaitRefusalVerdict, type RefusalWaiter } from './h2-refusal.js'
-import { attemptDelivery, isH2Refusal, isLocalRefusal, mapError } from './map-error.js'
 import type { NormalizedTimeouts } from '../config/options.js'
 import type { CallPolicy, RequestPlan } from '../config/plan.js'
-import { redirectTarget } from '../policy/redirect.js'
-import { redactUrl } from '../observe/redact.js'
-import { MooringResponse } from './response.js'
-import { errorRetryDelay, errorRetryReason, NO_RETRY, statusRetryDelay } from '../policy/retry-decision.js'
-import type { OriginState } from '../observe/stats.js'
-import { isStaleConnectionError } from './connector.js'
+import {
+  AbortError,
+  HttpStatusError,
+  type MooringError,
+  type MooringRequestInfo,
+  RequestRejectedError,
+  ResponseTooLargeError,
+  type RetryRecord,
+} from '../errors.js'
 import type { RateLimiter } from '../features/rate-limit.js'
-import { parseRetryAfter } from '../policy/retry-after.js'
-import type { RateLimitDecision } from '../policy/rate-limit-store.js'
+import { errorEvent, responseEvent } from '../observe/call-events.js'
+import { observeChannels } from '../observe/channels.js'
+import { type CallContext, captureContext, dispatchInContext } from '../observe/context.js'
+import { emit, type EventName, type Hooks, observed } from '../observe/instrument.js'
+import { redactUrl } from '../observe/redact.js'
+import type { OriginState } from '../observe/stats.js'
+import type { CircuitBreaker } from '../policy/breaker.js'
+import type { RetryBudget } from '../policy/budget.js'
+import { afterDiscard, attemptFailed, refusalVerdict, retryOnStatus } from './attempts.js'
+import { checkCallDeadlines } from './deadline-check.js'
+import { type DeadlineHolder, deadlines } from './deadlines.js'
+import type { RefusalWaiter } from './h2-refusal.js'
+import { mapError } from './map-error.js'
+import { DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
+import { admitted, headReceived } from './admission.js'
+import { redirectHop } from './redirect-hop.js'
+import { MooringResponse } from './response.js'
 
 type Controller = Dispatcher.DispatchController
 
@@ -57,11 +51,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   _sweepPrev: DeadlineHolder | null = null
   _sweepNext: DeadlineHolder | null = null
   _swept = false
-  /** @internal */
   _ownerPrev: Call | null = null
-  /** @internal */
   _ownerNext: Call | null = null
-  /** @internal */
   _owned = false
   readonly owner: CallOwner
   readonly dispatcher: Dispatcher
@@ -69,83 +60,88 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   readonly plan: RequestPlan
   /** The dispatch options of the current attempt: the plan, or a redirect's target. */
   options: Dispatcher.DispatchOptions
-  readonly #policy: CallPolicy
   /** The origin's counters, retry budget and breaker. */
   readonly state: OriginState
-  readonly #budget: RetryBudget | null
-  readonly #breaker: CircuitBreaker | null
-  readonly #timeouts: NormalizedTimeouts
+  attempts = 0
+  retries: RetryRecord[] = NO_RETRIES
+  // The `_` members are the call's state as its sibling modules read and change it: attempts.ts
+  // (retry, replay, refusal), redirect-hop.ts, admission.ts, deadline-check.ts. The `#` ones
+  // only this file touches: how the caller's promise settles.
+  readonly _policy: CallPolicy
+  readonly _budget: RetryBudget | null
+  readonly _breaker: CircuitBreaker | null
+  readonly _timeouts: NormalizedTimeouts
+  readonly _hooks: Hooks | null
+  /** The client's rate limit, when it has one. */
+  readonly _limiter: RateLimiter | null
+  readonly _totalDeadline: number
   readonly #signal: AbortSignal | undefined
-  readonly #hooks: Hooks | null
-  readonly #totalDeadline: number
-  #startedAt = 0
-  #poolDeadline = 0
-  #waitingForConnection = false
-  #controller: Controller | null = null
+  _phase = Phase.Head
+  _startedAt = 0
+  _poolDeadline = 0
+  _waitingForConnection = false
+  _controller: Controller | null = null
   /** The controller of the attempt the call last moved on from (a retry, a redirect). */
-  #movedOn: Controller | null = null
-  #started = false
+  _movedOn: Controller | null = null
+  _started = false
   /**
    * An attempt this call moved on from may have reached the server (it failed `maybe`, or had a
    * response that was retried or redirected). The call's delivery is the worst of its attempts':
    * a later attempt refused (ECONNREFUSED) does not make the call `not-sent`.
    */
-  #reached = false
+  _reached = false
   /** An HTTP/2 refusal this attempt failed with, held until undici's fan-out is over (h2-refusal.ts). */
-  #refusal: unknown = null
-  #phase = Phase.Head
+  _refusal: unknown = null
+  _abortReason: MooringError | null = null
+  _retriesUsed = 0
+  _staleReplayed = false
+  _discarded = 0
+  /** The retry decided on a response head, made once its body is discarded. */
+  _nextDelay = 0
+  _nextReason = ''
+  _timer: NodeJS.Timeout | null = null
+  /** Bumped at each sign of life (connection, head, chunk); the sweeper times the gaps. */
+  _progress = 0
+  _seenProgress = 0
+  _progressAt = 0
+  /** This attempt is the half-open circuit's probe. */
+  _probe = false
+  /** The caller's async context, when something can read it (observe/context.ts). */
+  _context: CallContext | null = null
+  _redirectsFollowed = 0
+  _redirectTo: Dispatcher.DispatchOptions | null = null
+  _countAttempt = true
+  /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
+  _turnGiven = false
+  /** Waiting for a turn the rate limit reserved. */
+  _queued = false
   #settled = false
   #response: MooringResponse | null = null
-  #abortReason: MooringError | null = null
   #resolve: ((response: MooringResponse) => void) | null = null
   #reject: ((reason: unknown) => void) | null = null
-  #retriesUsed = 0
-  #staleReplayed = false
-  #discarded = 0
-  #nextDelay = 0
-  #nextReason = ''
-  #timer: NodeJS.Timeout | null = null
-  /** Bumped at each sign of life (connection, head, chunk); the sweeper times the gaps. */
-  #progress = 0
-  #seenProgress = 0
-  #progressAt = 0
-  /** This attempt is the half-open circuit's probe. */
-  #probe = false
-  /** The caller's async context, when something can read it (observe/context.ts). */
-  #context: CallContext | null = null
-  attempts = 0
-  retries: RetryRecord[] = NO_RETRIES
-  #redirectsFollowed = 0
-  #redirectTo: Dispatcher.DispatchOptions | null = null
-  #countAttempt = true
-  /** The client's rate limit, when it has one. */
-  readonly #limiter: RateLimiter | null
-  /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
-  #turnGiven = false
-  /** Waiting for a turn the rate limit reserved. */
-  #queued = false
   #received = 0
+
   constructor(owner: CallOwner, dispatcher: Dispatcher, plan: RequestPlan, state: OriginState) {
     this.owner = owner
     this.dispatcher = dispatcher
     this.plan = plan
     this.options = plan
     const policy = plan.policy
-    this.#policy = policy
+    this._policy = policy
     this.state = state
-    this.#budget = policy.budgeted ? state.budget : null
-    this.#breaker = state.breaker
-    this.#timeouts = policy.timeouts
+    this._budget = policy.budgeted ? state.budget : null
+    this._breaker = state.breaker
+    this._timeouts = policy.timeouts
     this.#signal = plan.callSignal
-    this.#hooks = policy.hooks
-    this.#limiter = policy.rateLimit
-    this.#totalDeadline = plan.deadline
+    this._hooks = policy.hooks
+    this._limiter = policy.rateLimit
+    this._totalDeadline = plan.deadline
   }
 
   get info(): MooringRequestInfo {
     return {
       method: this.options.method,
-      url: redactUrl(String(this.options.origin) + this.options.path, this.#policy.shownQuery),
+      url: redactUrl(String(this.options.origin) + this.options.path, this._policy.shownQuery),
     }
   }
 
@@ -155,102 +151,47 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       this.#resolve = resolve
       this.#reject = reject
     })
-    this.#startedAt = now
+    this._startedAt = now
     if (this.#signal !== undefined) this.#signal.addEventListener('abort', this)
-    this.#budget?.deposit(now)
-    this.#context = captureContext(this.#hooks, this.dispatcher)
-    if (observed(this.#hooks, 'request')) emit(this.#hooks, 'request', this.info)
+    this._budget?.deposit(now)
+    this._context = captureContext(this._hooks, this.dispatcher)
+    if (observed(this._hooks, 'request')) emit(this._hooks, 'request', this.info)
     deadlines.add(this)
-    this.#dispatch(now)
+    this._dispatch(now)
     return promise
   }
 
-  #dispatch(now: number): void {
-    if (this.#limiter !== null && !this.#admitted(this.#limiter, now)) return
-    const breaker = this.#breaker
-    if (breaker !== null) {
-      const verdict = breaker.tryPass()
-      if (verdict === 'open') {
-        this.#fail(new CircuitOpenError(this.info, this.#reached ? 'maybe' : 'not-sent'))
-        return
-      }
-      this.#probe = verdict === 'probe'
-    }
-    if (this.#countAttempt) this.attempts++
-    this.#countAttempt = true
-    this.#phase = Phase.Head
-    this.#controller = null
-    this.#started = false
-    this.#waitingForConnection = true
-    this.#poolDeadline = now + this.#timeouts.pool
+  _dispatch(now: number): void {
+    if ((this._limiter !== null || this._breaker !== null) && !admitted(this, now)) return
+    if (this._countAttempt) this.attempts++
+    this._countAttempt = true
+    this._phase = Phase.Head
+    this._controller = null
+    this._started = false
+    this._waitingForConnection = true
+    this._poolDeadline = now + this._timeouts.pool
     try {
-      if (this.#context === null) this.dispatcher.dispatch(this.options, this)
+      if (this._context === null) this.dispatcher.dispatch(this.options, this)
       else {
-        const resendCount = this.attempts - 1 + this.#redirectsFollowed
-        dispatchInContext(this.dispatcher, this.options, this, this.#context, resendCount)
+        const resendCount = this.attempts - 1 + this._redirectsFollowed
+        dispatchInContext(this.dispatcher, this.options, this, this._context, resendCount)
       }
     } catch (err) {
-      this.#attemptFailed(err)
+      attemptFailed(this, err)
     }
-  }
-
-  /**
-   * Asks the rate limit for this attempt's turn (features/rate-limit.ts). False when the attempt
-   * must wait (the call is in Backoff until its turn, then dispatches again) or fails: a turn past
-   * the deadline is a RateLimitedError at once, not a wait that ends in a timeout.
-   */
-  #admitted(limiter: RateLimiter, now: number): boolean {
-    if (this.#turnGiven) {
-      this.#turnGiven = false
-      return true
-    }
-    const decision = limiter.take(String(this.options.origin), this.#queued, this.#totalDeadline - now)
-    if (!(decision instanceof Promise)) return this.#onTurn(decision, now)
-    this.#phase = Phase.Backoff
-    this.#waitingForConnection = false
-    decision.then(
-      (d) => {
-        if (this.#phase !== Phase.Backoff) return
-        const at = performance.now()
-        if (this.#onTurn(d, at)) {
-          this.#turnGiven = true
-          this.#dispatch(at)
-        }
-      },
-      (err: unknown) => this.#fail(err),
-    )
-    return false
-  }
-
-  #onTurn(decision: RateLimitDecision, now: number): boolean {
-    if (decision.ok) {
-      this.#queued = false
-      return true
-    }
-    const wait = decision.retryAfterMs
-    if (now + wait >= this.#totalDeadline) {
-      this.#fail(new RateLimitedError(this.info, wait))
-      return false
-    }
-    // The limiter reserved this turn: at its end the call asks the store, ahead of newcomers.
-    this.#queued = true
-    this.#phase = Phase.Backoff
-    this.#waitingForConnection = false
-    this.#timer = setTimeout(this.#next, wait)
-    return false
   }
 
   /** Aborts the call with `reason`, whatever phase it is in. */
   abort(reason: MooringError): void {
-    if (this.#phase === Phase.Done || this.#abortReason !== null) return
-    this.#abortReason = reason
-    if (this.#controller !== null) {
-      this.#controller.abort(reason)
+    if (this._phase === Phase.Done || this._abortReason !== null) return
+    this._abortReason = reason
+    if (this._controller !== null) {
+      this._controller.abort(reason)
       return
     }
     // Queued for a connection or between attempts: answer now. A queued dispatch is aborted the
     // moment it reaches a connection (onRequestStart), before any byte is written.
-    this.#fail(reason)
+    this._fail(reason)
   }
 
   /** The caller's signal fired. */
@@ -259,58 +200,22 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   }
 
   checkDeadlines(now: number): void {
-    if (this.#waitingForConnection && now >= this.#poolDeadline) {
-      this.abort(
-        new TimeoutError('pool', this.#timeouts.pool, this.info, this.#reached ? 'maybe' : 'not-sent'),
-      )
-      return
-    }
-    if (now >= this.#totalDeadline) {
-      // Past the deadline with an abort already asked for: undici never answered it (it answers at
-      // once as a rule). Settle without it, so no call outlives its deadline by more than a tick.
-      if (this.#abortReason !== null) {
-        this.#fail(this.#abortReason)
-        return
-      }
-      // The scope's deadline may end the call before timeout.total: report the budget it really had.
-      const budget = Math.round(this.#totalDeadline - this.#startedAt)
-      const delivery = this.#started || this.#reached ? 'maybe' : 'not-sent'
-      this.abort(new TimeoutError('total', budget, this.info, delivery))
-      return
-    }
-    // Headers and body-idle timeouts, to the tick: undici's own timers for these run on a coarse
-    // clock (up to a second late) and stay as a backstop. Progress is counted, not timed, so a call
-    // reads no clock per chunk; the first tick that sees no progress starts the wait.
-    const controller = this.#controller
-    if (controller === null) return
-    if (this.#progress !== this.#seenProgress) {
-      this.#seenProgress = this.#progress
-      this.#progressAt = now
-      return
-    }
-    const idle = now - this.#progressAt
-    if (this.#phase === Phase.Head) {
-      if (idle >= this.#timeouts.headers)
-        controller.abort(new TimeoutError('headers', this.#timeouts.headers, this.info, 'maybe'))
-    } else if (!controller.paused && idle >= this.#timeouts.body) {
-      // A connection paused because nobody reads the body is not the server stalling.
-      controller.abort(new TimeoutError('body', this.#timeouts.body, this.info, 'maybe'))
-    }
+    checkCallDeadlines(this, now)
   }
 
   onRequestStart(controller: Controller): void {
-    if (this.#abortReason !== null || this.#phase !== Phase.Head || this.#controller !== null) {
-      controller.abort(this.#abortReason ?? new Error('superseded attempt'))
+    if (this._abortReason !== null || this._phase !== Phase.Head || this._controller !== null) {
+      controller.abort(this._abortReason ?? new Error('superseded attempt'))
       return
     }
-    this.#controller = controller
-    this.#started = true
-    this.#waitingForConnection = false
-    this.#progress++
+    this._controller = controller
+    this._started = true
+    this._waitingForConnection = false
+    this._progress++
     if (observeChannels.poolWait.hasSubscribers) {
       observeChannels.poolWait.publish({
         origin: String(this.options.origin),
-        wait: performance.now() - (this.#poolDeadline - this.#timeouts.pool),
+        wait: performance.now() - (this._poolDeadline - this._timeouts.pool),
       })
     }
   }
@@ -321,54 +226,17 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
   ): void {
-    if (controller !== this.#controller) return
-    this.#progress++
-    if (statusCode === 429 && this.#limiter !== null) {
-      // The origin said slow down: every caller of this client (and of its store) waits it out.
-      const pause = parseRetryAfter(headers['retry-after'])
-      if (pause !== undefined) this.#limiter.pause(String(this.options.origin), pause)
-    }
-    const breaker = this.#breaker
-    if (breaker !== null) {
-      if (statusCode >= 500) breaker.failure(this.#probe)
-      else breaker.success(this.#probe)
-      this.#probe = false
-    }
-    if (
-      this.#policy.maxRedirects !== 0 &&
-      statusCode >= 300 &&
-      statusCode < 400 &&
-      headers.location !== undefined
-    ) {
-      if (this.#redirectsFollowed >= this.#policy.maxRedirects) {
-        this.abort(new TooManyRedirectsError(this.info, this.#policy.maxRedirects))
-        return
-      }
-      const next = redirectTarget(
-        this.options,
-        statusCode,
-        headers.location,
-        this.plan.redirectHeaders,
-        this.#policy.replayable,
-      )
-      if (next !== null) {
-        this.#redirectTo = next
-        this.#reached = true
-        this.#phase = Phase.Discard
-        this.#discarded = 0
-        return
-      }
-    }
-    if (this.#shouldRetryStatus(statusCode, headers)) {
-      this.#reached = true
-      this.#phase = Phase.Discard
-      this.#discarded = 0
-      return
-    }
-    if (this.#policy.maxResponseSize !== Number.POSITIVE_INFINITY) {
+    if (controller !== this._controller) return
+    this._progress++
+    if (this._limiter !== null || this._breaker !== null) headReceived(this, statusCode, headers)
+    const location = headers.location
+    if (statusCode >= 300 && statusCode < 400 && location !== undefined && this._policy.maxRedirects !== 0)
+      if (redirectHop(this, statusCode, location)) return
+    if (retryOnStatus(this, statusCode, headers)) return
+    if (this._policy.maxResponseSize !== Number.POSITIVE_INFINITY) {
       const length = Number(headers['content-length'])
-      if (length > this.#policy.maxResponseSize) {
-        this.abort(new ResponseTooLargeError(this.info, this.#policy.maxResponseSize))
+      if (length > this._policy.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this._policy.maxResponseSize))
         return
       }
     }
@@ -383,40 +251,40 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       this.attempts,
       this.retries,
     )
-    if (this.#policy.shownQuery !== null) response._shownQuery = this.#policy.shownQuery
+    if (this._policy.shownQuery !== null) response._shownQuery = this._policy.shownQuery
     this.#response = response
-    this.#phase = Phase.Body
+    this._phase = Phase.Body
     this.#settled = true
     const resolve = this.#resolve!
     const reject = this.#reject!
     this.#resolve = this.#reject = null
-    if (observed(this.#hooks, 'response'))
-      this.#emit('response', responseEvent(this, statusCode, this.#startedAt))
-    if (this.#policy.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
+    if (observed(this._hooks, 'response'))
+      this._emit('response', responseEvent(this, statusCode, this._startedAt))
+    if (this._policy.raiseForStatus && statusCode >= 400) reject(new HttpStatusError(response))
     else resolve(response)
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
-    if (controller !== this.#controller) return
-    this.#progress++
-    if (this.#phase === Phase.Body) {
+    if (controller !== this._controller) return
+    this._progress++
+    if (this._phase === Phase.Body) {
       this.#received += chunk.length
-      if (this.#received > this.#policy.maxResponseSize) {
-        this.abort(new ResponseTooLargeError(this.info, this.#policy.maxResponseSize))
+      if (this.#received > this._policy.maxResponseSize) {
+        this.abort(new ResponseTooLargeError(this.info, this._policy.maxResponseSize))
         return
       }
       this.#response!._push(chunk)
       return
     }
-    this.#discarded += chunk.length
-    if (this.#discarded > DISCARD_LIMIT)
+    this._discarded += chunk.length
+    if (this._discarded > DISCARD_LIMIT)
       controller.abort(new Error('discarding the body of a retried attempt'))
   }
 
   onResponseEnd(controller: Controller): void {
-    if (controller !== this.#controller) return
-    if (this.#phase === Phase.Discard) {
-      this.#afterDiscard()
+    if (controller !== this._controller) return
+    if (this._phase === Phase.Discard) {
+      afterDiscard(this)
       return
     }
     this.#response!._end()
@@ -429,178 +297,43 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     // own (undici's decompress passes its controller whatever happened below it), so only the
     // controller of the attempt the call moved on from is told apart.
     if (
-      controller !== this.#controller &&
-      (this.#started || (controller !== undefined && controller === this.#movedOn))
+      controller !== this._controller &&
+      (this._started || (controller !== undefined && controller === this._movedOn))
     )
       return
-    this.#attemptFailed(err)
+    attemptFailed(this, err)
   }
 
-  #attemptFailed(err: unknown): void {
-    const phase = this.#phase
-    if (phase === Phase.Done) return
-    // undici refused the request before any connection: no verdict on the origin, no retry.
-    const refused = this.#abortReason === null && !this.#started && isLocalRefusal(err)
-    const breaker = this.#breaker
-    if (breaker !== null && phase === Phase.Head) {
-      if (this.#abortReason === null && !refused) breaker.failure(this.#probe)
-      else breaker.abandon(this.#probe)
-      this.#probe = false
-    }
-    if (this.#abortReason !== null) {
-      this.#fail(this.#abortReason)
-      return
-    }
-    if (refused) {
-      // The deposit run() made counted a request the origin never saw; not so for a retry or a redirect.
-      if (this.attempts === 1 && this.#redirectsFollowed === 0) this.#budget?.refund(this.#startedAt)
-      this.#fail(err)
-      return
-    }
-    if (phase === Phase.Discard) {
-      this.#afterDiscard()
-      return
-    }
-    if (phase === Phase.Head) {
-      if (this.#started && this.#refusal === null && isH2Refusal(err)) {
-        // Between attempts while undici may still hand the same error to other calls: an abort
-        // meanwhile settles the call at once.
-        this.#refusal = err
-        this.#phase = Phase.Backoff
-        this.#controller = null
-        this.#waitingForConnection = false
-        awaitRefusalVerdict(this, err)
-        return
-      }
-      this.#headFailed(err)
-      return
-    }
-    this.#fail(err)
-  }
-
-  /** @internal undici has handed the refusal to every call it will: retry or fail knowing whose it was. */
+  /** @internal undici has handed the refusal to every call it will (h2-refusal.ts). */
   _refusalVerdict(): void {
-    const err = this.#refusal
-    this.#refusal = null
-    // Settled meanwhile (aborted, past its deadline): nothing left to decide.
-    if (this.#phase !== Phase.Backoff || this.#timer !== null) return
-    this.#phase = Phase.Head
-    this.#headFailed(err)
+    refusalVerdict(this)
   }
 
-  /** The attempt failed before its response: replay, retry or fail the call. */
-  #headFailed(err: unknown): void {
-    const retry = this.#policy
-    const delivery = attemptDelivery(err, this.#started)
-    // The server closed a reused keep-alive connection as we sent on it: replay once on a fresh
-    // one when that is safe, retries on or off (httpx #346, undici "other side closed").
-    if (
-      !this.#staleReplayed &&
-      this.#started &&
-      retry.idempotent &&
-      retry.replayable &&
-      isStaleConnectionError(err)
-    ) {
-      this.#staleReplayed = true
-      if (delivery === 'maybe') this.#reached = true
-      this.#retryLater('stale-connection', 0)
-      return
-    }
-    const reason = errorRetryReason(retry, this.#retriesUsed, err, delivery)
-    if (reason !== null) {
-      const delay = errorRetryDelay(retry, this.#retriesUsed, this.#totalDeadline - performance.now())
-      if (delay !== NO_RETRY && this.#withdraw(reason)) {
-        this.#retriesUsed++
-        if (delivery === 'maybe') this.#reached = true
-        this.#retryLater(reason, delay)
-        return
-      }
-    }
-    this.#fail(err)
-  }
-
-  #shouldRetryStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
-    const msLeft = this.#totalDeadline - performance.now()
-    const delay = statusRetryDelay(this.#policy, this.#retriesUsed, status, headers['retry-after'], msLeft)
-    if (delay === NO_RETRY || !this.#withdraw(`status:${status}`)) return false
-    this.#retriesUsed++
-    this.#nextDelay = delay
-    this.#nextReason = `status:${status}`
-    return true
-  }
-
-  #withdraw(reason: string): boolean {
-    const budget = this.#budget
-    if (budget === null || budget.tryWithdraw()) return true
-    this.state.budgetRefusals++
-    if (observeChannels.retryRefused.hasSubscribers) {
-      const refused = { origin: String(this.options.origin), reason }
-      if (this.#context === null) observeChannels.retryRefused.publish(refused)
-      else
-        this.#context.runInAsyncScope(
-          observeChannels.retryRefused.publish,
-          observeChannels.retryRefused,
-          refused,
-        )
-    }
-    return false
-  }
-
-  /** The discarded attempt is over: follow the redirect, or make the retry that was decided. */
-  #afterDiscard(): void {
-    const next = this.#redirectTo
-    if (next === null) {
-      this.#retryLater(this.#nextReason, this.#nextDelay)
-      return
-    }
-    this.#redirectTo = null
-    this.#redirectsFollowed++
-    this.options = next
-    this.#countAttempt = false
-    this.#phase = Phase.Backoff
-    this.#movedOn = this.#controller
-    this.#controller = null
-    this.#timer = setTimeout(this.#next, 0)
-  }
-
-  #retryLater(reason: string, delay: number): void {
-    this.#phase = Phase.Backoff
-    this.#movedOn = this.#controller
-    this.#controller = null
-    this.#waitingForConnection = false
-    const record: RetryRecord = { attempt: this.attempts, reason, delay }
-    this.retries = this.retries === NO_RETRIES ? [record] : [...this.retries, record]
-    this.state.countRetry(reason)
-    if (observed(this.#hooks, 'retry')) this.#emit('retry', retryEvent(this, reason, delay))
-    // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
-    this.#timer = setTimeout(this.#next, delay)
-  }
-
-  readonly #next = (): void => {
-    this.#timer = null
-    if (this.#phase !== Phase.Backoff) return
+  readonly _next = (): void => {
+    this._timer = null
+    if (this._phase !== Phase.Backoff) return
     // The timer was set in undici's callback, in the context of whoever opened the connection.
-    if (this.#context !== null) this.#context.runInAsyncScope(this.#redispatch, this)
-    else this.#dispatch(performance.now())
+    if (this._context !== null) this._context.runInAsyncScope(this.#redispatch, this)
+    else this._dispatch(performance.now())
   }
 
   #redispatch(): void {
-    this.#dispatch(performance.now())
+    this._dispatch(performance.now())
   }
 
   /** Hooks and channels in the caller's context: these events come from socket callbacks and timers. */
-  #emit(name: EventName, event: object): void {
-    if (this.#context === null) emit(this.#hooks, name, event)
-    else this.#context.runInAsyncScope(emit, null, this.#hooks, name, event)
+  _emit(name: EventName, event: object): void {
+    if (this._context === null) emit(this._hooks, name, event)
+    else this._context.runInAsyncScope(emit, null, this._hooks, name, event)
   }
 
-  #fail(err: unknown): void {
-    if (this.#phase === Phase.Done) return
-    if (this.#probe) {
-      this.#breaker?.abandon(true)
-      this.#probe = false
+  _fail(err: unknown): void {
+    if (this._phase === Phase.Done) return
+    if (this._probe) {
+      this._breaker?.abandon(true)
+      this._probe = false
     }
-    const error = mapError(this.#abortReason ?? err, this.info, this.#started, this.#timeouts, this.#reached)
+    const error = mapError(this._abortReason ?? err, this.info, this._started, this._timeouts, this._reached)
     error.attempts = this.attempts
     error.retries = this.retries
     if (this.#response !== null) this.#response._fail(error)
@@ -610,18 +343,18 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       this.#resolve = this.#reject = null
       reject(error)
     }
-    if (observed(this.#hooks, 'error')) this.#emit('error', errorEvent(this, error, this.#startedAt))
+    if (observed(this._hooks, 'error')) this._emit('error', errorEvent(this, error, this._startedAt))
     this.#finish(error instanceof RequestRejectedError ? Outcome.Refused : Outcome.Failed)
   }
 
   #finish(outcome: Outcome): void {
-    if (this.#phase === Phase.Done) return
-    this.#phase = Phase.Done
-    this.#controller = null
-    this.#waitingForConnection = false
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer)
-      this.#timer = null
+    if (this._phase === Phase.Done) return
+    this._phase = Phase.Done
+    this._controller = null
+    this._waitingForConnection = false
+    if (this._timer !== null) {
+      clearTimeout(this._timer)
+      this._timer = null
     }
     deadlines.delete(this)
     if (this.#signal !== undefined) this.#signal.removeEventListener('abort', this)

@@ -1,31 +1,25 @@
 import type { Dispatcher } from 'undici'
 import { Call, type CallOwner, Outcome } from '../call/call.js'
-import type { ClientOptions } from '../config/options.js'
-import { resolveClient } from '../config/options.js'
 import { planRequest } from '../config/plan.js'
 import { checkRequestKeys, type MooringRequestInit, type RequestOptions } from '../config/request.js'
-import { deriveScope, rootScope, type ScopeConfig, type ScopeOptions } from '../config/scope.js'
+import { deriveScope, type ScopeConfig, type ScopeOptions } from '../config/scope.js'
 import { AbortError, ClientClosedError, ConfigError, MooringError, ScopeClosedReason } from '../errors.js'
 import { MiddlewareChain } from '../middleware/chain.js'
 import { fromMiddlewareRequest, toMiddlewareRequest } from '../middleware/entry.js'
 import type { MooringRequest, SendRequest } from '../middleware/request.js'
 import { emit, observed } from '../observe/instrument.js'
 import { redactUrl } from '../observe/redact.js'
-import { type ClientStats, readPoolStats } from '../observe/stats.js'
-import { FetchDispatcher } from '../runtime/fetch-dispatcher.js'
+import type { ClientStats } from '../observe/stats.js'
 import { brand, CLIENT_BRAND, isBranded } from '../brand.js'
 import type { MooringResponse } from '../call/response.js'
 import { expectMs } from '../config/validate.js'
-import { createOwnedDispatcher, poolOf } from './dispatcher.js'
+import { createOwnedDispatcher } from './dispatcher.js'
 import { InFlight } from './in-flight.js'
-import { Origins } from './origins.js'
+import type { Origins } from './origins.js'
 import { ScopeFactory } from './scope-factory.js'
+import { clientStats } from './stats.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
-import { observeChannels } from '../observe/channels.js'
-import { markRunsUserCode } from '../observe/context.js'
-import { hedgeMiddleware } from '../features/hedge.js'
 import { type PaginateOptions, paginate } from '../features/paginate.js'
-import type { ClientConfig } from '../config/options.js'
 
 export type { MooringRequestInit, RequestOptions, ScopeOptions }
 
@@ -47,8 +41,9 @@ function checkMethod(method: unknown): string | null {
 
 /**
  * A client, or a scope of one: the same request API either way. Its one job is ownership: the
- * pool (or given dispatcher), the calls in flight (in-flight.ts), closing. What a call sends is
- * planned by config/plan.ts from the scope's config; how it runs is call/call.ts.
+ * pool (or given dispatcher), the calls in flight (in-flight.ts), closing. It is made by create.ts
+ * and scope(); what a call sends is planned by config/plan.ts from the scope's config; how it runs
+ * is call/call.ts; stats.ts reads its figures.
  */
 export class MooringClient extends InFlight implements CallOwner {
   readonly #origins: Origins
@@ -338,35 +333,9 @@ export class MooringClient extends InFlight implements CallOwner {
     await this.close()
   }
 
-  /** Connections and requests, per origin: undici's pool figures and Mooring's counters. */
+  /** Connections and requests, per origin: undici's pool figures and Mooring's counters (stats.ts). */
   stats(): ClientStats {
-    const pools = this.#dispatcher === null ? {} : readPoolStats(poolOf(this.#dispatcher))
-    const origins: ClientStats['origins'] = {}
-    for (const [origin, c] of this.#origins.states) {
-      const { inFlight, done, failed, budgetRefusals } = c
-      origins[origin] = {
-        ...pools[origin],
-        inFlight,
-        done,
-        failed,
-        retries: { ...c.retries },
-        budgetRefusals,
-      }
-    }
-    for (const origin of Object.keys(pools)) {
-      origins[origin] ??= {
-        ...pools[origin],
-        inFlight: 0,
-        done: 0,
-        failed: 0,
-        retries: {},
-        budgetRefusals: 0,
-      }
-    }
-    const cache = this.#scope.client.cache
-    return cache === null
-      ? { inFlight: this.inFlightCount, origins }
-      : { inFlight: this.inFlightCount, origins, cache: cache.stats() }
+    return clientStats(this.#dispatcher, this.#origins, this.inFlightCount, this.#scope.client.cache)
   }
 
   /**
@@ -378,40 +347,3 @@ export class MooringClient extends InFlight implements CallOwner {
   }
 }
 brand(MooringClient, CLIENT_BRAND)
-
-/**
- * Creates a client that owns a connection pool (or sends through `transport`). Close it at shutdown.
- * Where undici's Agent cannot run (Bun, Cloudflare Workers) it sends through the runtime's `fetch`.
- * The options go one way down: resolveClient (config/options.ts) → rootScope (config/scope.ts) →
- * createOwnedDispatcher (client/dispatcher.ts); each call then planRequest (config/plan.ts) → Call.
- */
-/**
- * The app's middleware, then the built-in pieces that are on, innermost last: hedging (each hedge a
- * whole call), then cookies (each hedge gets the jar's cookies and feeds it).
- */
-function withBuiltInMiddleware(config: ClientConfig, origins: Origins): ClientConfig {
-  const { middleware, hedge, cookies } = config
-  if (hedge === null && cookies === null) return config
-  const list = [...middleware]
-  if (hedge !== null) list.push(hedgeMiddleware(hedge, (origin) => origins.get(origin)))
-  if (cookies !== null) list.push(cookies)
-  return { ...config, middleware: list }
-}
-
-export function createClient(options: ClientOptions = {}): MooringClient {
-  const config = resolveClient(options)
-  const dispatcher =
-    config.transport ?? (config.fetchPath === null ? createOwnedDispatcher(config) : new FetchDispatcher())
-  const origins = new Origins(config)
-  const withBuiltIns = withBuiltInMiddleware(config, origins)
-  const client = new MooringClient(
-    origins,
-    null,
-    rootScope(withBuiltIns, dispatcher, MiddlewareChain.of(withBuiltIns.middleware)),
-  )
-  if (config.transport === undefined) trackUnclosed(client, 'client')
-  // A given transport is the user's code: its calls keep their context for every attempt.
-  else markRunsUserCode(config.transport)
-  if (observeChannels.client.hasSubscribers) observeChannels.client.publish({ client })
-  return client
-}

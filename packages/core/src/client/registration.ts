@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type CloseOptions, createClient, MooringClient, type ScopeOptions } from './client.js'
+import { type CloseOptions, MooringClient, type ScopeOptions } from './client.js'
+import { createClient } from './create.js'
 import { ConfigError, DownstreamClosedError } from '../errors.js'
 import type { RegistrationNames } from './names.js'
 import type { ScopeFactory } from './scope-factory.js'
