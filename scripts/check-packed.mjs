@@ -23,8 +23,13 @@ const root = fileURLToPath(new URL('../', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'mooring-packed-'))
 const tarballs = join(work, 'tarballs')
 const app = join(work, 'app')
+// A user's npm, not the one `pnpm check:packed` runs under: pnpm passes its own settings down as
+// npm_config_* variables, which npm then warns about as unknown.
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_)/i.test(name)),
+)
 const quiet = {
-  ...process.env,
+  ...userEnv,
   npm_config_update_notifier: 'false',
   npm_config_fund: 'false',
   npm_config_audit: 'false',
