@@ -35,5 +35,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Three workers on this 2-core machine: the fast tests mostly wait on sockets and timers, so one
+    // worker per spare core (vitest's default, 1 here) left the CPU idle: 98 s against 45 s.
+    maxWorkers: 3,
   },
 })

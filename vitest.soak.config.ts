@@ -11,5 +11,7 @@ export default defineConfig({
     ...fast.test,
     include: ['packages/*/test/**/*.soak.test.ts', 'examples/*/test/**/*.soak.test.ts'],
     exclude: ['**/node_modules/**'],
+    // One at a time: each soak loads the machine on its own, and their load floors assume it.
+    maxWorkers: 1,
   },
 })
