@@ -128,6 +128,26 @@ export function formatTrace(spans) {
     } else roots.push(span)
   }
   const lines = []
+  // A retry's event is stamped on its parent span's clock, which the SDK anchors to Date.now() (ms),
+  // and the attempt it announces starts on the child's: with a Retry-After of 0 the two can swap by
+  // a fraction of a millisecond. So a retry event goes right before the attempt it announces (the
+  // one whose resend count it carries), wherever the clocks put it.
+  const resendOf = (item) => (item.event ?? item.child).attributes?.['http.request.resend_count'] ?? undefined
+  const retryBeforeItsAttempt = (items) => {
+    for (const item of [...items]) {
+      if (item.event === undefined || !item.event.name.includes('retry')) continue
+      const n = resendOf(item)
+      const attempt = items.findIndex((other) => other.child !== undefined && resendOf(other) === n)
+      if (n === undefined || attempt === -1) continue
+      items.splice(items.indexOf(item), 1)
+      items.splice(
+        items.findIndex((other) => other.child !== undefined && resendOf(other) === n),
+        0,
+        item,
+      )
+    }
+    return items
+  }
   const walk = (span, prefix, childPrefix) => {
     lines.push(prefix + describeSpan(span))
     const items = [
@@ -139,6 +159,7 @@ export function formatTrace(spans) {
         .filter((e) => e.name.startsWith('mooring.'))
         .map((event) => ({ time: at(event.time), event })),
     ].sort((x, y) => x.time - y.time)
+    retryBeforeItsAttempt(items)
     items.forEach((item, i) => {
       const last = i === items.length - 1
       const branch = childPrefix + (last ? '└─ ' : '├─ ')
