@@ -69,27 +69,30 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `args` are appended to the command line, e.g. `['--replicaof', '127.0.0.1', '6379']`. */
+export async function startRedisServer(args: readonly string[] = []): Promise<RedisServer> {
   if (redisServerBinary === undefined && externalUrl !== undefined) return external(externalUrl)
   if (redisServerBinary === undefined) throw new Error('redis-server is not installed')
-  const binary = redisServerBinary
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'mooring-redis-'))
   let child: ChildProcess | undefined
   const launch = async () => {
-    const started = spawn(
-      binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
+    child = await spawnAnswering(
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...args,
+      ],
+      port,
     )
-    child = started
-    // Bounded: 100 tries of 50 ms.
-    for (let i = 0; i < 100; i++) {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`)
-      if (await answersPing(port)) return
-      await sleep(50)
-    }
-    throw new Error(`redis-server did not answer on port ${port} within 5 s`)
   }
   const kill = async () => {
     const running = child
@@ -114,6 +117,23 @@ export async function startRedisServer(): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Starts `redis-server` with `args` (a Redis or, with `--sentinel`, a Sentinel) and resolves once it
+ * answers PING on `port` (bounded: 5 s, then it is killed and this rejects).
+ */
+export async function spawnAnswering(args: readonly string[], port: number): Promise<ChildProcess> {
+  if (redisServerBinary === undefined) throw new Error('redis-server is not installed')
+  const started = spawn(redisServerBinary, args, { stdio: 'ignore' })
+  // Bounded: 100 tries of 50 ms.
+  for (let i = 0; i < 100; i++) {
+    if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`)
+    if (await answersPing(port)) return started
+    await sleep(50)
+  }
+  started.kill('SIGKILL')
+  throw new Error(`redis-server did not answer on port ${port} within 5 s`)
 }
 
 function answersPing(port: number): Promise<boolean> {
