@@ -65,6 +65,7 @@ export { bearerAuth } from './middleware/bearer-auth.js'
 export type { BearerAuthOptions } from './middleware/bearer-auth.js'
 export { redactUrl } from './observe/redact.js'
 export { createRegistration, Registration } from './client/registration.js'
+export { RegistrationHandle } from './client/registration-handle.js'
 export { RegistrationNames } from './client/names.js'
 export type {
   ClosableStore,

@@ -1,13 +1,10 @@
 import {
-  type CloseOptions,
-  type ClosingServer,
   ConfigError,
   type MooringClient,
-  type PluginRegistration,
   Registration,
   RegistrationNames,
+  RegistrationHandle,
   type RegistrationOptions,
-  type RegistrationStats,
 } from '@mooring/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { claimRequestProperty } from './request-property.js'
@@ -38,24 +35,20 @@ export interface MooringExpressOptions<Name extends string = 'http'> extends Reg
  * One registration of Mooring in an Express app. Mount `middleware`, read the client from
  * `req[name]` (or `current()` where there is no `req`); `closeWith(server)` closes it with the server.
  */
-export class ExpressMooring<Name extends string = 'http'> implements PluginRegistration<Name> {
+export class ExpressMooring<Name extends string = 'http'> extends RegistrationHandle<Name> {
   readonly #registration: Registration
   /** Where the middleware keeps a request's client; `req[name]` reads it (see request-property.ts). */
   readonly #slot: symbol
-  readonly name: Name
-  readonly mode: 'app' | 'request'
-  /** The app client: one pool for the app's lifetime. */
-  readonly client: MooringClient
 
   constructor(options: MooringExpressOptions<Name> = {}) {
-    const name = (options?.name ?? 'http') as Name
+    const name = options?.name ?? 'http'
     // Before the registration, which creates the pool: a registration that fails leaves nothing open.
-    this.#slot =
+    const slot =
       typeof name === 'string' && IDENTIFIER.test(name) ? claimRequestProperty(name) : Symbol('unclaimed')
-    this.#registration = new Registration(options, { names: EXPRESS_NAMES })
-    this.name = name
-    this.mode = this.#registration.mode
-    this.client = this.#registration.client
+    const registration = new Registration(options, { names: EXPRESS_NAMES })
+    super(registration)
+    this.#registration = registration
+    this.#slot = slot
   }
 
   /**
@@ -95,22 +88,6 @@ export class ExpressMooring<Name extends string = 'http'> implements PluginRegis
       res.locals[this.name] = client
       registration.run(client, next)
     }
-  }
-
-  current(): MooringClient {
-    return this.#registration.current()
-  }
-
-  stats(): RegistrationStats {
-    return this.#registration.stats()
-  }
-
-  close(options?: CloseOptions): Promise<void> {
-    return this.#registration.close(options)
-  }
-
-  closeWith<S extends ClosingServer>(server: S): S {
-    return this.#registration.closeWith(server)
   }
 }
 

@@ -1,44 +1,7 @@
-import type {
-  CloseOptions,
-  ClosingServer,
-  MooringClient,
-  PluginRegistration,
-  Registration,
-  RegistrationStats,
-} from '@mooring/core'
+import { RegistrationHandle } from '@mooring/core'
 
 /**
  * One registration of Mooring in a Fastify app, as `app.mooring.get(name)` gives it. Fastify closes
  * it in its `onClose` hook; `close()` and `closeWith()` are there for apps that manage it themselves.
  */
-export class FastifyMooring<Name extends string = string> implements PluginRegistration<Name> {
-  readonly #registration: Registration
-  readonly name: Name
-  readonly mode: 'app' | 'request'
-  /** The app client: one pool for the app's lifetime. */
-  readonly client: MooringClient
-
-  /** @internal Made by the plugin. */
-  constructor(registration: Registration) {
-    this.#registration = registration
-    this.name = registration.name as Name
-    this.mode = registration.mode
-    this.client = registration.client
-  }
-
-  current(): MooringClient {
-    return this.#registration.current()
-  }
-
-  stats(): RegistrationStats {
-    return this.#registration.stats()
-  }
-
-  close(options?: CloseOptions): Promise<void> {
-    return this.#registration.close(options)
-  }
-
-  closeWith<S extends ClosingServer>(server: S): S {
-    return this.#registration.closeWith(server)
-  }
-}
+export class FastifyMooring<Name extends string = string> extends RegistrationHandle<Name> {}

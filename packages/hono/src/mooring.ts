@@ -1,13 +1,10 @@
 import {
-  type CloseOptions,
-  type ClosingServer,
   ConfigError,
   type MooringClient,
-  type PluginRegistration,
   Registration,
   RegistrationNames,
+  RegistrationHandle,
   type RegistrationOptions,
-  type RegistrationStats,
 } from '@mooring/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
@@ -37,12 +34,7 @@ const HONO_NAMES = new RegistrationNames('mooring() registration of @mooring/hon
  * One registration of Mooring in a hono app. Mount `middleware`, read the client from
  * `c.var[name]` (or `current()` where there is no `c`); `closeWith(server)` closes it with the server.
  */
-export class HonoMooring<Name extends string = 'http'> implements PluginRegistration<Name> {
-  readonly #registration: Registration
-  readonly name: Name
-  readonly mode: 'app' | 'request'
-  /** The app client: one pool for the app's lifetime. */
-  readonly client: MooringClient
+export class HonoMooring<Name extends string = 'http'> extends RegistrationHandle<Name> {
   /**
    * Sets `c.var[name]` and runs the rest of the chain with it as `current()`. In request scope the
    * client is the request's own, aborted if the downstream client goes away and closed once the
@@ -52,11 +44,8 @@ export class HonoMooring<Name extends string = 'http'> implements PluginRegistra
 
   constructor(options: MooringOptions<Name> = {}) {
     const registration = new Registration(options, { names: HONO_NAMES })
-    this.#registration = registration
+    super(registration)
     const name = registration.name as Name
-    this.name = name
-    this.mode = registration.mode
-    this.client = registration.client
     const attach = (c: Context, client: MooringClient): void => {
       c.set(name, client)
     }
@@ -81,22 +70,6 @@ export class HonoMooring<Name extends string = 'http'> implements PluginRegistra
       attach(c, registration.client)
       await next()
     })
-  }
-
-  current(): MooringClient {
-    return this.#registration.current()
-  }
-
-  stats(): RegistrationStats {
-    return this.#registration.stats()
-  }
-
-  close(options?: CloseOptions): Promise<void> {
-    return this.#registration.close(options)
-  }
-
-  closeWith<S extends ClosingServer>(server: S): S {
-    return this.#registration.closeWith(server)
   }
 }
 
