@@ -27,6 +27,7 @@ import { mapError } from './map-error.js'
 import { DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
 import { admitted, headReceived } from './admission.js'
 import { redirectHop } from './redirect-hop.js'
+import { type DecodedBodyReceiver, startDecoding } from '../features/decompress.js'
 import { MooringResponse } from './response.js'
 
 type Controller = Dispatcher.DispatchController
@@ -46,7 +47,7 @@ export interface CallOwner {
  * closure either. Attempts reuse the object: a callback from an attempt the call has moved on from
  * is told apart by its controller.
  */
-export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, RefusalWaiter {
+export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, RefusalWaiter, DecodedBodyReceiver {
   /** @internal Links in the deadline sweeper's list and in the owner's list of calls (no Sets: see deadlines.ts). */
   _sweepPrev: DeadlineHolder | null = null
   _sweepNext: DeadlineHolder | null = null
@@ -113,6 +114,8 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   _countAttempt = true
   /** The rate limit's answer came asynchronously and admitted the attempt about to be dispatched. */
   _turnGiven = false
+  /** The decoder of this attempt's encoded body (features/decompress.ts); null when it came as is. */
+  _decoder: Dispatcher.DispatchHandler | null = null
   /** Waiting for a turn the rate limit reserved. */
   _queued = false
   #settled = false
@@ -233,6 +236,31 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     if (statusCode >= 300 && statusCode < 400 && location !== undefined && this._policy.maxRedirects !== 0)
       if (redirectHop(this, statusCode, location)) return
     if (retryOnStatus(this, statusCode, headers)) return
+    // An encoded body is decoded for this response only; one that is not costs this header read.
+    if (headers['content-encoding'] !== undefined && this._policy.decompress && this.options.method !== 'HEAD') {
+      try {
+        startDecoding(this, controller, statusCode, headers, statusMessage ?? '')
+      } catch (err) {
+        // More encodings than undici decodes (its cap is five).
+        this._decoder = null
+        this.abort(mapError(err, this.info, true, this._timeouts, true))
+      }
+      return
+    }
+    this._decodedHead(controller, statusCode, headers, statusMessage ?? '')
+  }
+
+  /**
+   * The response head as the caller gets it: from `onResponseStart`, or from the decoder (its
+   * controller then, so pausing the body pauses decoding; `content-encoding` and `-length` gone).
+   * @internal
+   */
+  _decodedHead(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage: string,
+  ): void {
     if (this._policy.maxResponseSize !== Number.POSITIVE_INFINITY) {
       const length = Number(headers['content-length'])
       if (length > this._policy.maxResponseSize) {
@@ -243,7 +271,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     const response = new MooringResponse(
       controller,
       statusCode,
-      statusMessage ?? '',
+      statusMessage,
       headers as Record<string, string | string[]>,
       this.options.method,
       String(this.options.origin),
@@ -267,6 +295,21 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (controller !== this._controller) return
     this._progress++
+    if (this._decoder !== null) {
+      this._decoder.onResponseData!(controller, chunk)
+      return
+    }
+    if (this._phase === Phase.Body) {
+      this._decodedData(chunk)
+      return
+    }
+    this._discarded += chunk.length
+    if (this._discarded > DISCARD_LIMIT)
+      controller.abort(new Error('discarding the body of a retried attempt'))
+  }
+
+  /** @internal A chunk of the body, decoded when it came encoded: counted against `maxResponseSize`. */
+  _decodedData(chunk: Buffer): void {
     if (this._phase === Phase.Body) {
       this.#received += chunk.length
       if (this.#received > this._policy.maxResponseSize) {
@@ -274,11 +317,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
         return
       }
       this.#response!._push(chunk)
-      return
     }
-    this._discarded += chunk.length
-    if (this._discarded > DISCARD_LIMIT)
-      controller.abort(new Error('discarding the body of a retried attempt'))
   }
 
   onResponseEnd(controller: Controller): void {
@@ -287,8 +326,21 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       afterDiscard(this)
       return
     }
+    if (this._decoder !== null) this._decoder.onResponseEnd!(controller, {})
+    else this._decodedEnd()
+  }
+
+  /** @internal The body is complete (and decoded, when it came encoded). */
+  _decodedEnd(): void {
+    this._decoder = null
     this.#response!._end()
     this.#finish(Outcome.Done)
+  }
+
+  /** @internal Decoding failed, or the attempt under it did. */
+  _decodedError(err: Error): void {
+    this._decoder = null
+    attemptFailed(this, err)
   }
 
   onResponseError(controller: Controller | undefined, err: Error): void {
@@ -301,6 +353,13 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       (this._started || (controller !== undefined && controller === this._movedOn))
     )
       return
+    const decoder = this._decoder
+    if (decoder !== null) {
+      // The decoder stops its streams and hands the error back (_decodedError).
+      decoder.onResponseError!(controller!, err)
+      if (this._decoder === null) return
+      this._decoder = null
+    }
     attemptFailed(this, err)
   }
 
@@ -351,6 +410,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     if (this._phase === Phase.Done) return
     this._phase = Phase.Done
     this._controller = null
+    this._decoder = null
     this._waitingForConnection = false
     if (this._timer !== null) {
       clearTimeout(this._timer)

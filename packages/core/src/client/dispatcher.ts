@@ -1,5 +1,4 @@
 import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici'
-import { decompressInterceptor } from '../features/decompress.js'
 import { perProtocolPipelining } from '../features/http2.js'
 import { ColdStartPool } from './cold-start.js'
 import { staleAware } from '../call/connector.js'
@@ -36,16 +35,16 @@ function behindProxy(agent: Dispatcher): Dispatcher {
  */
 export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   const pool = createPool(settings)
-  // Decompression innermost: the cache keeps, and the app's interceptors see, decoded bodies.
-  const builtIn: Dispatcher.DispatcherComposeInterceptor[] = []
-  if (settings.decompress) builtIn.push(decompressInterceptor())
-  if (settings.cache !== null) builtIn.push(...settings.cache.interceptors())
-  const interceptors = builtIn.length === 0 ? settings.interceptors : [...builtIn, ...settings.interceptors]
+  // The cache innermost, under the app's interceptors. Decoding is not here: the Call decodes an
+  // encoded response itself (features/decompress.ts), so a response that is not pays nothing.
+  const interceptors =
+    settings.cache === null ? settings.interceptors : [...settings.cache.interceptors(), ...settings.interceptors]
   if (interceptors.length === 0) return pool
   const composed = pool.compose(...interceptors)
   POOL_OF.set(composed, pool)
-  // Interceptors are the user's code, run on every attempt: their calls keep their context.
-  markRunsUserCode(composed)
+  // The app's interceptors are its code, run on every attempt: their calls keep their context.
+  // Mooring's own (the cache) reads no context, so alone it captures none.
+  if (settings.interceptors.length > 0) markRunsUserCode(composed)
   return composed
 }
 

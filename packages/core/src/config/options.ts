@@ -365,9 +365,7 @@ export interface PoolSettings {
   h2Streams: number | null
   tls: TlsOptions | undefined
   proxy: NormalizedProxy | 'env' | undefined
-  /** Compose undici's decompress interceptor over the pool, under `interceptors` (features/decompress.ts). */
-  decompress: boolean
-  /** HTTP caching, composed over decompression and under `interceptors` (features/cache.ts). */
+  /** HTTP caching, composed under `interceptors` (features/cache.ts). */
   cache: HttpCache | null
   /** Composed over the pool; as with undici's compose, the last one sees a request first. */
   interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
@@ -383,22 +381,29 @@ export interface ClientConfig extends NormalizedClientOptions {
   readonly headers: HeaderRecord
   /** Serialised, without the `?`. */
   readonly query: string
+  /**
+   * Encoded responses are decoded (features/decompress.ts): `decompress` on, over the owned pool
+   * (a given transport's bodies, and fetch's, come as that transport gives them).
+   */
+  readonly decodes: boolean
 }
 
 /** Validates and normalizes `createClient`'s options, all of them, once. */
 export function resolveClient(input: unknown): ClientConfig {
   const options = normalizeClientOptions(input)
   const o = (input ?? {}) as Record<string, unknown>
+  const decodes = options.decompress && options.transport === undefined && options.fetchPath === null
   return {
     ...options,
     target: toBase(options.base),
-    // `user-agent`, and `accept-encoding` where the owned pool decodes (features/user-agent.ts).
+    // `user-agent`, and `accept-encoding` where the client decodes (features/user-agent.ts).
     headers: withDefaultHeaders(
       o.headers === undefined ? NO_HEADERS : configHeaders('headers', o.headers),
       o.headers,
-      options.decompress && options.transport === undefined && options.fetchPath === null,
+      decodes,
     ),
     query: o.query === undefined ? '' : configQuery('query', o.query),
+    decodes,
   }
 }
 

@@ -39,6 +39,8 @@ export interface CallPolicy {
   readonly shownQuery: ShownQuery
   /** The client's rate limit (`rateLimit`): each attempt takes its turn from it; null when off. */
   readonly rateLimit: RateLimiter | null
+  /** An encoded response is decoded (`decompress`, features/decompress.ts). */
+  readonly decompress: boolean
 }
 
 /**
@@ -231,6 +233,7 @@ function makePolicy(
     hooks: scope.client.hooks,
     shownQuery: scope.client.shownQuery,
     rateLimit: scope.client.rateLimit,
+    decompress: scope.client.decodes,
   }
 }
 

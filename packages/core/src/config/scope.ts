@@ -196,7 +196,6 @@ export function deriveScope(parent: ScopeConfig, options: unknown): ScopeConfig 
       h2Streams: o.limits === undefined ? rootOptions.h2Streams : h2StreamsFor(rootOptions.http2, o.limits),
       tls: o.tls === undefined ? rootOptions.tls : normalizeTls('tls', o.tls),
       proxy: rootOptions.proxy,
-      decompress: rootOptions.decompress,
       cache: rootOptions.cache,
       // undici's compose makes the last interceptor the outermost: the client's stay outside the scope's.
       interceptors: [...normalizeInterceptors('interceptors', o.interceptors), ...rootOptions.interceptors],

@@ -113,6 +113,56 @@ describe('decompression by default', () => {
     expect(member.length * members).toBeLessThan(2 * 1024 * 1024)
   })
 
+  it('a HEAD answered with content-encoding resolves with an empty body, nothing to decode', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream(compressing())
+    const res = await client({ baseUrl: up.url }).head('/gzip')
+    expect(res.headers['content-encoding']).toBe('gzip')
+    expect(await res.bytes()).toHaveLength(0)
+  })
+
+  it('streams a large gzip body decoded, with backpressure down through the decoder', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'abcdefgh')
+    const chunks = 64
+    const { upstream, client } = fixtures()
+    const up = await upstream(async (_req, res) => {
+      const gzip = zlib.createGzip()
+      res.writeHead(200, { 'content-encoding': 'gzip' })
+      gzip.pipe(res)
+      for (let i = 0; i < chunks; i++) {
+        if (!gzip.write(chunk)) await new Promise((resolve) => gzip.once('drain', resolve))
+      }
+      gzip.end()
+    })
+    const res = await client({ baseUrl: up.url }).get('/big')
+    let size = 0
+    let reads = 0
+    for await (const piece of res.body) {
+      size += (piece as Buffer).length
+      // A slow reader: the decoder and the socket wait for it.
+      if (++reads % 16 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(size).toBe(chunk.length * chunks)
+  })
+
+  it('a cached gzip answer is decoded again on every hit', async () => {
+    const { upstream, client } = fixtures()
+    const up = await upstream((req, res) => {
+      res.writeHead(200, {
+        'content-encoding': 'gzip',
+        'cache-control': 'public, max-age=60',
+        'content-type': 'application/json',
+      })
+      res.end(zlib.gzipSync(Buffer.from(BODY)))
+    })
+    const http = client({ baseUrl: up.url, cache: true })
+    expect(await (await http.get('/cached')).text()).toBe(BODY)
+    const hit = await http.get('/cached')
+    expect(hit.headers.age).toBeDefined()
+    expect(await hit.text()).toBe(BODY)
+    expect(up.requests).toHaveLength(1)
+  })
+
   it('decompress must be a boolean', () => {
     expect(() => createClient({ decompress: 'yes' as never })).toThrow(/decompress: expected a boolean/)
   })
