@@ -85,6 +85,6 @@ function onTurn(call: Call, decision: RateLimitDecision, now: number): boolean {
   call._queued = true
   call._phase = Phase.Backoff
   call._waitingForConnection = false
-  call._timer = setTimeout(call._next, wait)
+  call._nextIn(wait)
   return false
 }

@@ -162,5 +162,5 @@ function retryLater(call: Call, reason: string, delay: number): void {
   call.state.countRetry(reason)
   if (observed(call._hooks, 'retry')) call._emit('retry', retryEvent(call, reason, delay))
   // Never re-dispatch from inside undici's callback: the next attempt starts on a clean stack.
-  call._timer = setTimeout(call._next, delay)
+  call._nextIn(delay)
 }

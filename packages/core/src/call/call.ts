@@ -32,6 +32,22 @@ import { MooringResponse } from './response.js'
 
 type Controller = Dispatcher.DispatchController
 
+/** The timer callback of `_nextIn`: one function for every call, the call passed as its argument. */
+function nextAttempt(call: Call): void {
+  call._next()
+}
+
+/**
+ * The executor of every call's promise: a module function that hands the resolvers over in these
+ * two slots, rather than a closure made per call.
+ */
+let madeResolve: ((response: MooringResponse) => void) | null = null
+let madeReject: ((reason: unknown) => void) | null = null
+function keepResolvers(resolve: (response: MooringResponse) => void, reject: (reason: unknown) => void): void {
+  madeResolve = resolve
+  madeReject = reject
+}
+
 export { Outcome } from './phase.js'
 
 /** What a call needs from the client or scope that made it. */
@@ -150,10 +166,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
 
   /** Starts the call; the promise settles with the response head or a typed error. */
   run(now: number): Promise<MooringResponse> {
-    const promise = new Promise<MooringResponse>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
+    const promise = new Promise<MooringResponse>(keepResolvers)
+    this.#resolve = madeResolve
+    this.#reject = madeReject
+    madeResolve = madeReject = null
     this._startedAt = now
     if (this.#signal !== undefined) this.#signal.addEventListener('abort', this)
     this._budget?.deposit(now)
@@ -368,7 +384,12 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     refusalVerdict(this)
   }
 
-  readonly _next = (): void => {
+  /** Runs the next attempt in `delay` ms (a retry, a redirect, a turn of the rate limit). */
+  _nextIn(delay: number): void {
+    this._timer = setTimeout(nextAttempt, delay, this)
+  }
+
+  _next(): void {
     this._timer = null
     if (this._phase !== Phase.Backoff) return
     // The timer was set in undici's callback, in the context of whoever opened the connection.

@@ -43,5 +43,5 @@ export function followRedirect(call: Call, next: Dispatcher.DispatchOptions): vo
   call._phase = Phase.Backoff
   call._movedOn = call._controller
   call._controller = null
-  call._timer = setTimeout(call._next, 0)
+  call._nextIn(0)
 }

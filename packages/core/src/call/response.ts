@@ -11,6 +11,7 @@ type Controller = Dispatcher.DispatchController
 const EAGER_BUFFER_LIMIT = 1024 * 1024
 /** Past this much, a dumped body is not worth reading to keep the connection: it is aborted instead. */
 const DUMP_LIMIT = 128 * 1024
+const EMPTY = Buffer.alloc(0)
 
 enum BodyState {
   Open = 0,
@@ -55,7 +56,9 @@ export class MooringResponse {
   readonly #origin: string
   readonly #path: string
   #controller: Controller | null
-  #chunks: Buffer[] = []
+  /** The body so far: most bodies are one chunk, held with no array; an array from the second on. */
+  #chunk: Buffer | null = null
+  #chunks: Buffer[] | null = null
   #size = 0
   #state = BodyState.Open
   #error: unknown = null
@@ -168,8 +171,9 @@ export class MooringResponse {
       },
     })
     this.#stream = stream
-    for (const chunk of this.#chunks) stream.push(chunk)
-    this.#chunks = []
+    if (this.#chunk !== null) stream.push(this.#chunk)
+    else if (this.#chunks !== null) for (const chunk of this.#chunks) stream.push(chunk)
+    this.#chunk = this.#chunks = null
     if (this.#state === BodyState.Ended) stream.push(null)
     else if (this.#state === BodyState.Failed) stream.destroy(this.#error as Error)
     return stream
@@ -191,7 +195,7 @@ export class MooringResponse {
       return Promise.resolve()
     }
     this.#consumer = Consumer.Dump
-    this.#chunks = []
+    this.#chunk = this.#chunks = null
     if (this.#state !== BodyState.Open) return Promise.resolve()
     if (this.#size > DUMP_LIMIT) {
       this.#controller?.abort(new Error('response body dumped'))
@@ -268,8 +272,8 @@ export class MooringResponse {
 
   #convert(): unknown {
     const chunks = this.#chunks
-    this.#chunks = []
-    const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.#size)
+    const buf = this.#chunk ?? (chunks === null ? EMPTY : Buffer.concat(chunks, this.#size))
+    this.#chunk = this.#chunks = null
     switch (this.#consumer) {
       case Consumer.Text:
         return buf.toString('utf8')
@@ -294,7 +298,12 @@ export class MooringResponse {
       if (this.#size > DUMP_LIMIT) this.#controller?.abort(new Error('response body dumped'))
       return
     }
-    this.#chunks.push(chunk)
+    if (this.#chunks !== null) this.#chunks.push(chunk)
+    else if (this.#chunk === null) this.#chunk = chunk
+    else {
+      this.#chunks = [this.#chunk, chunk]
+      this.#chunk = null
+    }
     if (consumer === Consumer.None && this.#size > EAGER_BUFFER_LIMIT) this.#controller?.pause()
   }
 
@@ -313,7 +322,7 @@ export class MooringResponse {
     this.#state = BodyState.Failed
     this.#error = error
     this.#controller = null
-    this.#chunks = []
+    this.#chunk = this.#chunks = null
     if (this.#stream !== null) this.#stream.destroy(error as Error)
     else this.#settle()
   }
