@@ -72,7 +72,10 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   _ownerNext: Call | null = null
   _owned = false
   readonly owner: CallOwner
+  /** The client's dispatcher: what a redirect to another origin goes through. */
   readonly dispatcher: Dispatcher
+  /** Where the current attempt is dispatched: the origin's pool when known (client/dispatcher.ts `routeTo`), else `dispatcher`. */
+  _target: Dispatcher
   /** What the call sends and how it behaves, planned before it started; never written to. */
   readonly plan: RequestPlan
   /** The dispatch options of the current attempt: the plan, or a redirect's target. */
@@ -140,9 +143,16 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
   #reject: ((reason: unknown) => void) | null = null
   #received = 0
 
-  constructor(owner: CallOwner, dispatcher: Dispatcher, plan: RequestPlan, state: OriginState) {
+  constructor(
+    owner: CallOwner,
+    dispatcher: Dispatcher,
+    target: Dispatcher,
+    plan: RequestPlan,
+    state: OriginState,
+  ) {
     this.owner = owner
     this.dispatcher = dispatcher
+    this._target = target
     this.plan = plan
     this.options = plan
     const policy = plan.policy
@@ -189,11 +199,15 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this._started = false
     this._waitingForConnection = true
     this._poolDeadline = now + this._timeouts.pool
+    // The Agent closes an origin's pool once all its connections are gone (a stale one replayed,
+    // say) and makes a new one on the next dispatch through it.
+    if (this._target !== this.dispatcher && (this._target as { closed?: boolean }).closed)
+      this._target = this.dispatcher
     try {
-      if (this._context === null) this.dispatcher.dispatch(this.options, this)
+      if (this._context === null) this._target.dispatch(this.options, this)
       else {
         const resendCount = this.attempts - 1 + this._redirectsFollowed
-        dispatchInContext(this.dispatcher, this.options, this, this._context, resendCount)
+        dispatchInContext(this._target, this.options, this, this._context, resendCount)
       }
     } catch (err) {
       attemptFailed(this, err)

@@ -39,6 +39,8 @@ export function followRedirect(call: Call, next: Dispatcher.DispatchOptions): vo
   call._redirectTo = null
   call._redirectsFollowed++
   call.options = next
+  // Another origin, perhaps: the hop goes through the client's dispatcher, which routes by origin.
+  call._target = call.dispatcher
   call._countAttempt = false
   call._phase = Phase.Backoff
   call._movedOn = call._controller

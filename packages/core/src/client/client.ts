@@ -13,7 +13,7 @@ import type { ClientStats } from '../observe/stats.js'
 import { brand, CLIENT_BRAND, isBranded } from '../brand.js'
 import type { MooringResponse } from '../call/response.js'
 import { expectMs } from '../config/validate.js'
-import { createOwnedDispatcher } from './dispatcher.js'
+import { createOwnedDispatcher, routeTo } from './dispatcher.js'
 import { InFlight } from './in-flight.js'
 import type { Origins } from './origins.js'
 import { ScopeFactory } from './scope-factory.js'
@@ -206,7 +206,8 @@ export class MooringClient extends InFlight implements CallOwner {
     const closedError = this.#closedError(method, plan.origin, plan.path)
     if (closedError !== null) throw closedError
     const state = this.#origins.get(plan.origin)
-    const call = new Call(this, this.#dispatcher ?? this.#resolveDispatcher(), plan, state)
+    const dispatcher = this.#dispatcher ?? this.#resolveDispatcher()
+    const call = new Call(this, dispatcher, routeTo(state, dispatcher, plan.origin), plan, state)
     this.trackCall(call, state)
     if (!this.takeSlot(this.#scope.maxConcurrent)) return this.#enqueue(call)
     return call.run(now)

@@ -8,6 +8,33 @@ import { callerContextClientFactory, markRunsUserCode } from '../observe/context
 /** A composed dispatcher's pool: undici's per-origin figures (`stats`) are read from it. */
 const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
 
+/** The per-origin pools an owned Agent has made (its factory notes each), by origin. */
+const POOLS_OF_AGENT = new WeakMap<Dispatcher, Map<string, Dispatcher>>()
+
+/** What a call reads to find its origin's pool with no map lookup (an OriginState). */
+export interface PoolRoute {
+  /** The pool calls to this origin went to, and the Agent it belongs to. */
+  pool: Dispatcher | null
+  poolAgent: Dispatcher | null
+}
+
+/**
+ * Where a call to `origin` is dispatched: straight to the origin's Pool when `dispatcher` is an
+ * owned Agent with nothing composed over it and has made that Pool, so a call skips the Agent's
+ * dispatch and lookup; `dispatcher` otherwise (first call to an origin, interceptors, a proxy, a
+ * given transport). The Agent closes a Pool whose connections have all gone and makes a new one on
+ * the next call: a closed Pool sends the call through the Agent again, which notes the new one.
+ */
+export function routeTo(route: PoolRoute, dispatcher: Dispatcher, origin: string): Dispatcher {
+  const known = route.pool
+  if (known !== null && route.poolAgent === dispatcher && !(known as { closed?: boolean }).closed) return known
+  const pool = POOLS_OF_AGENT.get(dispatcher)?.get(origin)
+  if (pool === undefined || (pool as { closed?: boolean }).closed) return dispatcher
+  route.pool = pool
+  route.poolAgent = dispatcher
+  return pool
+}
+
 /** The pool under `dispatcher`'s interceptors, or `dispatcher` itself. */
 export function poolOf(dispatcher: Dispatcher): Dispatcher {
   for (let under = POOL_OF.get(dispatcher); under !== undefined; under = POOL_OF.get(dispatcher)) {
@@ -80,7 +107,13 @@ function createPool(settings: PoolSettings): Dispatcher {
   // the tunnelling connector through this same factory.
   const connectTimeout = timeouts.connect
   const h2Streams = settings.h2Streams
+  const pools = new Map<string, Dispatcher>()
   const factory = (origin: string | URL, opts: object): Dispatcher => {
+    const pool = makePool(origin, opts)
+    pools.set(String(origin), pool)
+    return pool
+  }
+  const makePool = (origin: string | URL, opts: object): Dispatcher => {
     const given = (opts as { connect?: unknown }).connect
     const connector = staleAware(
       typeof given === 'function'
@@ -116,5 +149,7 @@ function createPool(settings: PoolSettings): Dispatcher {
       } as ProxyAgent.Options),
     )
   }
-  return new Agent({ ...options, factory, connect })
+  const agent = new Agent({ ...options, factory, connect })
+  POOLS_OF_AGENT.set(agent, pools)
+  return agent
 }

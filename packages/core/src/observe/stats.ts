@@ -17,6 +17,9 @@ export class OriginState {
   retries: Record<string, number> = {}
   /** Retries the retry budget refused. */
   budgetRefusals = 0
+  /** The origin's pool in the owned Agent, once made (client/dispatcher.ts `routeTo`). */
+  pool: Dispatcher | null = null
+  poolAgent: Dispatcher | null = null
 
   constructor(budget: RetryBudget | null, breaker: CircuitBreaker | null) {
     this.budget = budget
