@@ -43,7 +43,10 @@ function nextAttempt(call: Call): void {
  */
 let madeResolve: ((response: MooringResponse) => void) | null = null
 let madeReject: ((reason: unknown) => void) | null = null
-function keepResolvers(resolve: (response: MooringResponse) => void, reject: (reason: unknown) => void): void {
+function keepResolvers(
+  resolve: (response: MooringResponse) => void,
+  reject: (reason: unknown) => void,
+): void {
   madeResolve = resolve
   madeReject = reject
 }
@@ -267,7 +270,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
       if (redirectHop(this, statusCode, location)) return
     if (retryOnStatus(this, statusCode, headers)) return
     // An encoded body is decoded for this response only; one that is not costs this header read.
-    if (headers['content-encoding'] !== undefined && this._policy.decompress && this.options.method !== 'HEAD') {
+    if (
+      headers['content-encoding'] !== undefined &&
+      this._policy.decompress &&
+      this.options.method !== 'HEAD'
+    ) {
       try {
         startDecoding(this, controller, statusCode, headers, statusMessage ?? '')
       } catch (err) {

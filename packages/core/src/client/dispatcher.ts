@@ -27,7 +27,8 @@ export interface PoolRoute {
  */
 export function routeTo(route: PoolRoute, dispatcher: Dispatcher, origin: string): Dispatcher {
   const known = route.pool
-  if (known !== null && route.poolAgent === dispatcher && !(known as { closed?: boolean }).closed) return known
+  if (known !== null && route.poolAgent === dispatcher && !(known as { closed?: boolean }).closed)
+    return known
   const pool = POOLS_OF_AGENT.get(dispatcher)?.get(origin)
   if (pool === undefined || (pool as { closed?: boolean }).closed) return dispatcher
   route.pool = pool
@@ -65,7 +66,9 @@ export function createOwnedDispatcher(settings: PoolSettings): Dispatcher {
   // The cache innermost, under the app's interceptors. Decoding is not here: the Call decodes an
   // encoded response itself (features/decompress.ts), so a response that is not pays nothing.
   const interceptors =
-    settings.cache === null ? settings.interceptors : [...settings.cache.interceptors(), ...settings.interceptors]
+    settings.cache === null
+      ? settings.interceptors
+      : [...settings.cache.interceptors(), ...settings.interceptors]
   if (interceptors.length === 0) return pool
   const composed = pool.compose(...interceptors)
   POOL_OF.set(composed, pool)
