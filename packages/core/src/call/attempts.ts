@@ -110,6 +110,9 @@ export function retryOnStatus(
   status: number,
   headers: Record<string, string | string[] | undefined>,
 ): boolean {
+  // Most answers are not retried: that is decided before the clock and the headers are read.
+  const retry = call._policy.retry
+  if (retry === null || !retry.statuses.has(status)) return false
   const msLeft = call._totalDeadline - performance.now()
   const delay = statusRetryDelay(call._policy, call._retriesUsed, status, headers['retry-after'], msLeft)
   if (delay === NO_RETRY || !withdraw(call, `status:${status}`)) return false

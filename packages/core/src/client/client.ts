@@ -30,6 +30,7 @@ export interface CloseOptions {
 
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const NO_INIT: MooringRequestInit = Object.freeze({})
+const NO_SCOPE_OPTIONS: ScopeOptions = Object.freeze({})
 const RESOLVED: Promise<void> = Promise.resolve()
 const METHOD = /^[A-Za-z]+$/
 let sendFromMiddleware: SendRequest
@@ -245,9 +246,14 @@ export class MooringClient extends InFlight implements CallOwner {
    * A cheap client for one unit of work (an inbound request): the same pool, its own headers, signal,
    * timeouts and deadline, its requests tracked so `close()` aborts whatever is left.
    */
-  scope(options: ScopeOptions = {}): MooringClient {
+  scope(options?: ScopeOptions): MooringClient {
     if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
-    return new MooringClient(this.#origins, this, deriveScope(this.#scope, options))
+    // No options: the settings are this client's, derived once and shared by every such scope.
+    const config =
+      options === undefined
+        ? (this.#scope.plainChild ??= deriveScope(this.#scope, NO_SCOPE_OPTIONS))
+        : deriveScope(this.#scope, options)
+    return new MooringClient(this.#origins, this, config)
   }
 
   /**
@@ -289,10 +295,10 @@ export class MooringClient extends InFlight implements CallOwner {
    * left, and closes the pool this client owns (a transport it was given only with `closeTransport`).
    * Idempotent: every call returns the same promise.
    */
-  close(options: CloseOptions = {}): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
     if (this.#closing !== null) return this.#closing
     let drainTimeout = this.#parent === null ? DEFAULT_DRAIN_TIMEOUT : 0
-    if (options.drainTimeout !== undefined) {
+    if (options?.drainTimeout !== undefined) {
       try {
         drainTimeout = expectMs('drainTimeout', options.drainTimeout, true)
       } catch (err) {

@@ -109,6 +109,8 @@ export interface ScopeConfig {
   readonly prepared: PreparedCounts | null
   /** Made by planRequest at the first plain call, then shared by every plain call of the scope. */
   readonly memo: { policy: CallPolicy | null }
+  /** The config of a `scope()` opened here with no options, made on the first one: they are all alike. */
+  plainChild: ScopeConfig | null
 }
 
 /** Scopes a `ScopeFactory` opened, and how many of them had `close()` called. */
@@ -151,6 +153,7 @@ export function rootScope(
     middleware,
     prepared: null,
     memo: { policy: null },
+    plainChild: null,
   }
 }
 
@@ -242,6 +245,7 @@ export function deriveScope(parent: ScopeConfig, options: unknown): ScopeConfig 
     middleware: parent.middleware.extend(normalizeMiddleware('middleware', o.middleware)),
     prepared: null,
     memo: samePolicy ? parent.memo : { policy: null },
+    plainChild: null,
   }
 }
 
