@@ -17,6 +17,7 @@ import { createOwnedDispatcher } from './dispatcher.js'
 import { InFlight } from './in-flight.js'
 import type { Origins } from './origins.js'
 import { ScopeFactory } from './scope-factory.js'
+import { RESOLVED } from './settled.js'
 import { clientStats } from './stats.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { type PaginateOptions, paginate } from '../features/paginate.js'
@@ -30,7 +31,6 @@ export interface CloseOptions {
 
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const NO_INIT: MooringRequestInit = Object.freeze({})
-const RESOLVED: Promise<void> = Promise.resolve()
 const METHOD = /^[A-Za-z]+$/
 let sendFromMiddleware: SendRequest
 
@@ -288,10 +288,11 @@ export class MooringClient extends InFlight implements CallOwner {
    * left, and closes the pool this client owns (a transport it was given only with `closeTransport`).
    * Idempotent: every call returns the same promise.
    */
-  close(options: CloseOptions = {}): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
     if (this.#closing !== null) return this.#closing
     let drainTimeout = this.#parent === null ? DEFAULT_DRAIN_TIMEOUT : 0
-    if (options.drainTimeout !== undefined) {
+    // No default `= {}`: a request scope is closed once per request, and that would be an object each.
+    if (options?.drainTimeout !== undefined) {
       try {
         drainTimeout = expectMs('drainTimeout', options.drainTimeout, true)
       } catch (err) {
