@@ -63,12 +63,12 @@ export class HonoMooring<Name extends string = 'http'> extends RegistrationHandl
         await next()
         return
       }
-      if (registration.mode === 'request') {
-        await withRequestClient(c, next, registration, (client) => attach(c, client))
-        return
+      // Awaited, not returned: next() resolves to hono's Context, which compose would take for a response.
+      if (registration.mode === 'request') await withRequestClient(c, next, registration, attach)
+      else {
+        attach(c, registration.client)
+        await next()
       }
-      attach(c, registration.client)
-      await next()
     })
   }
 }

@@ -11,32 +11,17 @@ export function withRequestClient(
   c: Context,
   next: Next,
   registration: Registration,
-  attach: (client: MooringClient) => void,
+  attach: (c: Context, client: MooringClient) => void,
 ): Promise<void> {
   const exchange = nodeExchangeOf(c.env)
-  return exchange === undefined
-    ? fetched(c, next, registration, attach)
-    : served(next, registration, attach, registration.openExchange(exchange.incoming, exchange.outgoing))
-}
-
-/**
- * On @hono/node-server: `openExchange` releases the client when the node:http response closes,
- * from the start: a response can be done while the handler still runs (hono's timeout()
- * middleware answered), and then what the handler has in flight is aborted.
- */
-async function served(
-  next: Next,
-  registration: Registration,
-  attach: (client: MooringClient) => void,
-  client: MooringClient,
-): Promise<void> {
-  attach(client)
-  try {
-    await registration.run(client, next)
-  } catch (err) {
-    registration.release(client).catch(warnReleaseFailed)
-    throw err
-  }
+  if (exchange === undefined) return fetched(c, next, registration, attach)
+  // On @hono/node-server: `openExchange` releases the client when the node:http response closes,
+  // however the chain ended (a failed chain's 500 closes it too), and from the start: a response can
+  // be done while the handler still runs (hono's timeout() answered), and then what the handler has
+  // in flight is aborted. So nothing to wait for here: the chain's own promise, no layer over it.
+  const client = registration.openExchange(exchange.incoming, exchange.outgoing)
+  attach(c, client)
+  return registration.run(client, next)
 }
 
 /**
@@ -47,12 +32,12 @@ async function fetched(
   c: Context,
   next: Next,
   registration: Registration,
-  attach: (client: MooringClient) => void,
+  attach: (c: Context, client: MooringClient) => void,
 ): Promise<void> {
   const { headers, signal } = c.req.raw
   const client = registration.open({ headers, signal })
   const release = releaser(registration, client, signal, ON_WORKERS ? waitUntilOf(c) : undefined)
-  attach(client)
+  attach(c, client)
   try {
     await registration.run(client, next)
     const body = c.res.body

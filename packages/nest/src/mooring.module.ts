@@ -22,7 +22,8 @@ export class MooringModule extends ConfigurableModuleClass implements NestModule
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(this.#clients.middleware).forRoutes('*')
+    // App scope has nothing to do per request: no middleware, so no route layer to match and call.
+    if (this.#clients.registration.mode === 'request') consumer.apply(this.#clients.middleware).forRoutes('*')
   }
 
   /** Nest calls it after the HTTP server has closed, so requests in flight have drained by then. */

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registration, MooringClient } from '@mooring/core'
 
+type Slots = Record<symbol, MooringClient | undefined>
+
 /**
  * Node's side of one registration: a middleware that gives each inbound request its client and
  * releases it when the response closes, and the lookup from a request to that client.
@@ -11,8 +13,12 @@ import type { Registration, MooringClient } from '@mooring/core'
  */
 export class RequestClients {
   readonly registration: Registration
-  // Keyed by Node's request, so the client goes with it and a lookup from Fastify's wrapper finds it.
-  readonly #byRequest = new WeakMap<object, MooringClient>()
+  /**
+   * Where Node's request carries its client (one symbol per registration), so the client goes with
+   * it and a lookup from Fastify's wrapper finds it. A property, not a WeakMap: an entry per request
+   * in a WeakMap costs an ephemeron the GC has to walk.
+   */
+  readonly #slot = Symbol('mooring.nest.client')
 
   constructor(registration: Registration) {
     this.registration = registration
@@ -26,7 +32,7 @@ export class RequestClients {
     }
     // Released on the response's close, aborted with DownstreamClosedError if it closed unfinished.
     const client = registration.openExchange(req, res)
-    this.#byRequest.set(req, client)
+    ;(req as unknown as Slots)[this.#slot] = client
     registration.run(client, next)
   }
 
@@ -34,7 +40,7 @@ export class RequestClients {
   for(request: unknown): MooringClient {
     if (request !== null && typeof request === 'object') {
       const raw = (request as { raw?: unknown }).raw
-      const client = this.#byRequest.get(raw !== null && typeof raw === 'object' ? raw : request)
+      const client = ((raw !== null && typeof raw === 'object' ? raw : request) as Slots)[this.#slot]
       if (client !== undefined) return client
     }
     return this.registration.current()

@@ -17,6 +17,7 @@ import { createOwnedDispatcher, routeTo } from './dispatcher.js'
 import { InFlight } from './in-flight.js'
 import type { Origins } from './origins.js'
 import { ScopeFactory } from './scope-factory.js'
+import { RESOLVED } from './settled.js'
 import { clientStats } from './stats.js'
 import { trackUnclosed, untrackUnclosed } from './unclosed.js'
 import { type PaginateOptions, paginate } from '../features/paginate.js'
@@ -31,7 +32,6 @@ export interface CloseOptions {
 const DEFAULT_DRAIN_TIMEOUT = 5_000
 const NO_INIT: MooringRequestInit = Object.freeze({})
 const NO_SCOPE_OPTIONS: ScopeOptions = Object.freeze({})
-const RESOLVED: Promise<void> = Promise.resolve()
 const METHOD = /^[A-Za-z]+$/
 let sendFromMiddleware: SendRequest
 
@@ -298,6 +298,7 @@ export class MooringClient extends InFlight implements CallOwner {
   close(options?: CloseOptions): Promise<void> {
     if (this.#closing !== null) return this.#closing
     let drainTimeout = this.#parent === null ? DEFAULT_DRAIN_TIMEOUT : 0
+    // No default `= {}`: a request scope is closed once per request, and that would be an object each.
     if (options?.drainTimeout !== undefined) {
       try {
         drainTimeout = expectMs('drainTimeout', options.drainTimeout, true)

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type CloseOptions, MooringClient, type ScopeOptions } from './client.js'
 import { createClient } from './create.js'
+import { RESOLVED } from './settled.js'
 import { ConfigError, DownstreamClosedError } from '../errors.js'
 import type { RegistrationNames } from './names.js'
 import type { ScopeFactory } from './scope-factory.js'
@@ -148,7 +149,6 @@ const REGISTRATION_KEYS: readonly string[] = [
   'context',
 ]
 type Slots = Record<symbol, MooringClient | undefined>
-const RESOLVED: Promise<void> = Promise.resolve()
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -193,7 +193,10 @@ export class Registration implements PluginRegistration {
       const client = (this as unknown as Slots)[slot]
       if (client === undefined) return
       if (!this.writableFinished) client.abort(new DownstreamClosedError())
-      registration.release(client).catch(() => {})
+      // A scope closed with nothing in flight gives the shared settled promise: no handler needed,
+      // and none made (a `.catch` is a promise per request).
+      const closing = registration.release(client)
+      if (closing !== RESOLVED) closing.catch(ignore)
     }
   })()
 
@@ -312,15 +315,23 @@ export class Registration implements PluginRegistration {
 
   /** The client for an inbound request: a new scope in request mode, the app client in app mode. */
   open(inbound: InboundRequest): MooringClient {
+    return this.#open(inbound.headers, inbound.signal, inbound.startedAt)
+  }
+
+  /** `open` in parts, so `openExchange` makes no InboundRequest object per request. */
+  #open(
+    headers: InboundRequest['headers'],
+    signal: AbortSignal | undefined,
+    startedAt: number | undefined,
+  ): MooringClient {
     const scopes = this.#scopes
     if (scopes === null) return this.client
-    const signal = inbound.signal
     // The common registration (no propagate, no deadline, no signal): no overrides at all.
     if (this.#propagate.length === 0 && this.#deadline === 0 && signal === undefined) return scopes.open()
     return scopes.open({
-      headers: this.#propagate.length > 0 ? this.#propagated(inbound.headers) : undefined,
+      headers: this.#propagate.length > 0 ? this.#propagated(headers) : undefined,
       signal,
-      deadlineIn: this.#deadline === 0 ? undefined : this.#timeLeft(inbound.startedAt),
+      deadlineIn: this.#deadline === 0 ? undefined : this.#timeLeft(startedAt),
     })
   }
 
@@ -359,7 +370,7 @@ export class Registration implements PluginRegistration {
    */
   openExchange(incoming: NodeIncoming, outgoing: NodeOutgoing, startedAt?: number): MooringClient {
     if (this.mode === 'app') return this.client
-    const client = this.open({ headers: incoming.headers, startedAt })
+    const client = this.#open(incoming.headers, undefined, startedAt)
     ;(outgoing as unknown as Slots)[this.#exchange] = client
     // The connection can drop before the framework reaches us: 'close' has then been emitted already.
     // `on`, not `once`: a response closes once and is then dropped, and `once` wraps every listener.
@@ -440,6 +451,9 @@ export class Registration implements PluginRegistration {
     return server
   }
 }
+
+/** Teardown's failures after a response closed are the app's to see through `close()`, not here. */
+function ignore(): void {}
 
 export function createRegistration(options?: RegistrationOptions): Registration {
   return new Registration(options)

@@ -147,7 +147,7 @@ describe('decompression by default', () => {
 
   it('a cached gzip answer is decoded again on every hit', async () => {
     const { upstream, client } = fixtures()
-    const up = await upstream((req, res) => {
+    const up = await upstream((_req, res) => {
       res.writeHead(200, {
         'content-encoding': 'gzip',
         'cache-control': 'public, max-age=60',
