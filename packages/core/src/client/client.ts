@@ -249,11 +249,10 @@ export class MooringClient extends InFlight implements CallOwner {
   scope(options?: ScopeOptions): MooringClient {
     if (this.closed) throw new ClientClosedError(this.#parent === null ? 'client' : 'scope')
     // No options: the settings are this client's, derived once and shared by every such scope.
-    const config =
-      options === undefined
-        ? (this.#scope.plainChild ??= deriveScope(this.#scope, NO_SCOPE_OPTIONS))
-        : deriveScope(this.#scope, options)
-    return new MooringClient(this.#origins, this, config)
+    if (options !== undefined)
+      return new MooringClient(this.#origins, this, deriveScope(this.#scope, options))
+    this.#scope.plainChild ??= deriveScope(this.#scope, NO_SCOPE_OPTIONS)
+    return new MooringClient(this.#origins, this, this.#scope.plainChild)
   }
 
   /**
