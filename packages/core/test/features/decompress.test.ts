@@ -163,6 +163,53 @@ describe('decompression by default', () => {
     expect(up.requests).toHaveLength(1)
   })
 
+  describe('a gzip body cut short while it is being decoded', () => {
+    /** Sends the gzip header and a first deflate block of BODY, then holds the rest back. */
+    function halfSent() {
+      return async (_req: IncomingMessage, res: ServerResponse) => {
+        const gzip = zlib.createGzip()
+        res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json' })
+        gzip.pipe(res)
+        gzip.write(Buffer.from(BODY.slice(0, 100)))
+        gzip.flush()
+      }
+    }
+
+    it('a scope closed mid-body rejects the reader with AbortError and keeps no socket', async () => {
+      const { upstream, client } = fixtures()
+      const up = await upstream(halfSent())
+      const http = client({ baseUrl: up.url })
+      const scope = http.scope()
+      const res = await scope.get('/half')
+      const reading = res.text().catch((e: unknown) => e)
+      await scope.destroy()
+      const err = await reading
+      expect((err as MooringError).name).toBe('AbortError')
+      await http.close()
+      expect(http.stats().origins[new URL(up.url).origin]?.open ?? 0).toBe(0)
+    })
+
+    it('the body timeout ends a stalled encoded body with a TimeoutError', async () => {
+      const { upstream, client } = fixtures()
+      const up = await upstream(halfSent())
+      const res = await client({ baseUrl: up.url, timeout: { body: 150 } }).get('/half')
+      const err = await res.json().catch((e: unknown) => e)
+      expect((err as MooringError).name).toBe('TimeoutError')
+      expect((err as Error).message).toMatch(/body/)
+    })
+
+    it('dump() of an encoded body settles', async () => {
+      const { upstream, client } = fixtures()
+      const up = await upstream(compressing())
+      const http = client({ baseUrl: up.url })
+      const res = await http.get('/gzip')
+      await expect(res.dump()).resolves.toBeUndefined()
+      // The connection went back to the pool: the next call reuses it.
+      expect(await (await http.get('/gzip')).text()).toBe(BODY)
+      expect(up.connections).toBe(1)
+    })
+  })
+
   it('decompress must be a boolean', () => {
     expect(() => createClient({ decompress: 'yes' as never })).toThrow(/decompress: expected a boolean/)
   })
