@@ -265,9 +265,11 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     if (controller !== this._controller) return
     this._progress++
     if (this._limiter !== null || this._breaker !== null) headReceived(this, statusCode, headers)
-    const location = headers.location
-    if (statusCode >= 300 && statusCode < 400 && location !== undefined && this._policy.maxRedirects !== 0)
-      if (redirectHop(this, statusCode, location)) return
+    // `location` is read for a 3xx only: on undici's header object a missing key is a slow lookup.
+    if (statusCode >= 300 && statusCode < 400 && this._policy.maxRedirects !== 0) {
+      const location = headers.location
+      if (location !== undefined && redirectHop(this, statusCode, location)) return
+    }
     if (retryOnStatus(this, statusCode, headers)) return
     // An encoded body is decoded for this response only; one that is not costs this header read.
     if (

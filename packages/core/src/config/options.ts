@@ -530,7 +530,9 @@ function normalizeHooks(value: unknown): Hooks | null {
       else if (hook.length > 1) out[key] = fanOut(key, hook)
     } else throw new ConfigError(`hooks.${key}`, hook, 'a function or an array of functions')
   }
-  return out as Hooks
+  // No hook in it (`hooks: {}`, empty arrays): as none at all, so calls capture no context for it.
+  for (const _ in out) return out as Hooks
+  return null
 }
 
 /** Functions of `path`: an array of them, each checked here, not at the first request. */

@@ -64,7 +64,18 @@ export interface RequestPlan extends Dispatcher.DispatchOptions {
 }
 
 const EMPTY_HEADERS: HeaderRecord = Object.freeze({}) as HeaderRecord
-const UNWRITABLE_PATH = /[^\u0021-\u00ff]/
+
+/**
+ * True when every character of `path` is one undici writes (U+0021 to U+00FF, its own check). A
+ * loop rather than a regular expression: paths are short, and the loop costs half as much.
+ */
+function writablePath(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i)
+    if (c < 0x21 || c > 0xff) return false
+  }
+  return true
+}
 
 /**
  * The last stage of the configuration pipeline (options → client config → scope config → request
@@ -111,7 +122,7 @@ export function planRequest(
   const requestPath = appendQuery(targetPath, query)
   // What undici would refuse to write (a space, a control character, one past U+00FF) is refused
   // here on every transport, before anything is sent.
-  if (UNWRITABLE_PATH.test(requestPath)) {
+  if (!writablePath(requestPath)) {
     throw new RequestRejectedError(
       { method, url: redactUrl(origin + requestPath, shown) },
       'the path has characters that cannot be sent (encode them)',
