@@ -239,16 +239,34 @@ async function countFeatures(want, options) {
     options.size.callgrind.features === 'smoke'
       ? await smoke(variants, options)
       : await countAll(variants, 'features-none', options)
-  const base = rows.find((r) => r.name === 'features-none')?.byInflight[16]?.irPerReq
+  // The baseline is the mean of the not-configured client's counts, each in its own process: one
+  // process's count of the same configuration moves by a percent or two from another's (V8's
+  // heap layout and JIT decisions differ), more than the 0.5% a feature off may cost.
+  const baseCounts = rows
+    .filter((r) => r.name.startsWith('features-none'))
+    .map((r) => r.byInflight[16]?.irPerReq)
+    .filter(Number.isFinite)
+  const base = baseCounts.length > 0 ? baseCounts.reduce((a, b) => a + b, 0) / baseCounts.length : undefined
   for (const row of rows) {
     const variant = FEATURE_VARIANTS.find((v) => v.name === row.name)
     row.group = variant.group
     row.feature = variant.feature
     row.measures = variant.measures
     const m = row.byInflight[16]
-    if (m?.irPerReq && base) m.overBaseline = m.irPerReq - base
+    if (m?.irPerReq && base) {
+      m.overBaseline = m.irPerReq - base
+      m.vsBaseline = m.irPerReq / base
+    }
   }
   return {
+    baseline:
+      baseCounts.length > 0
+        ? {
+            irPerReq: base,
+            counts: baseCounts,
+            spread: (Math.max(...baseCounts) - Math.min(...baseCounts)) / base,
+          }
+        : null,
     features: rows.filter((r) => r.group !== 'on'),
     featuresOn: rows.filter((r) => r.group === 'on'),
     pending: pending.filter((p) => p.group !== 'on'),
@@ -263,7 +281,10 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
   const want = (list) =>
     list.filter(
       (v) =>
-        only === null || only.includes(v.name) || v.name === 'undici-dispatch' || v.name === 'features-none',
+        only === null ||
+        only.includes(v.name) ||
+        v.name === 'undici-dispatch' ||
+        v.name.startsWith('features-none'),
     )
   const prepared = prepareCallgrind()
   if (!prepared.valgrind) {

@@ -414,7 +414,9 @@ function appClient(name, label, { options = {}, path = PATH, setup, check, group
 const slug = (text) => text.replaceAll(' ', '-')
 
 export const FEATURE_VARIANTS = [
+  // Twice, each in its own process: the baseline is their mean, and their difference the noise.
   appClient('features-none', 'app client, no feature configured', { group: 'none' }),
+  appClient('features-none-again', 'app client, no feature configured, counted again', { group: 'none' }),
   ...FEATURES.flatMap((f) =>
     f.off.map((off) =>
       appClient(

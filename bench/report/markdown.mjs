@@ -189,6 +189,15 @@ function featureCount(m) {
   return kIr(m.irPerReq)
 }
 
+/** The baseline of both feature tables, and how far apart its counts were. */
+function baselineNote(baseline) {
+  if (!baseline) return []
+  return [
+    `"Not configured" is the mean of ${baseline.counts.length} counts of that client, each in its own process (${baseline.counts.map(kIr).join(', ')}:`,
+    `${(baseline.spread * 100).toFixed(1)}% apart). A difference from it smaller than that is within the noise between processes.`,
+  ]
+}
+
 const featureRatio = (m) => (m?.smoke ? '–' : times(m?.vsBaseline))
 
 /** Signed thousands of instructions: what a feature adds over the client with nothing configured. */
@@ -213,6 +222,7 @@ function featureTables(instructions) {
       'interceptors), which is the client with nothing configured, counted again in its own process; for metrics,',
       '`instrumentMooring({ metrics: false })` with the SDK registered, and `instrumentMooring()` with no SDK.',
       'A feature whose option core does not take yet is listed as pending.',
+      ...baselineNote(instructions.baseline),
       '',
       table(
         ['feature off', 'instructions/request', 'over not configured', 'vs not configured'],
@@ -220,7 +230,7 @@ function featureTables(instructions) {
           ...off.map((row) => [
             row.label,
             featureCount(row.byInflight[16]),
-            row.name === 'features-none' ? '–' : kIrDelta(row.byInflight[16]?.overBaseline),
+            kIrDelta(row.byInflight[16]?.overBaseline),
             featureRatio(row.byInflight[16]),
           ]),
           ...pending.map((p) => [p.label, `pending: ${p.why}`, '–', '–']),

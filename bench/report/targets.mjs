@@ -56,7 +56,7 @@ export function checkTargets(results, { times, mib }) {
     }
   }
   for (const row of instructions?.features ?? []) {
-    if (row.name === 'features-none') continue
+    if (row.group === 'none' || row.name.startsWith('features-none')) continue
     const m = row.byInflight[16]
     out.push({
       target: `${row.label}: instructions/request ≤ ${TARGET_FEATURE_OFF}× not configured`,
