@@ -102,7 +102,11 @@ log(`wrote ${resultsFile} in ${Math.round(run.durationS)} s`)
 
 // Targets are findings; these are failures of the code under test or of the harness, quick or not.
 const problems = [
-  ...[...(results.instructions?.clients ?? []), ...(results.instructions?.features ?? [])]
+  ...[
+    ...(results.instructions?.clients ?? []),
+    ...(results.instructions?.features ?? []),
+    ...(results.instructions?.featuresOn ?? []),
+  ]
     .flatMap((r) => Object.entries(r.byInflight).map(([n, m]) => ({ r, n, m })))
     .filter(({ m }) => m.errors > 0 || m.failed !== undefined)
     .map(

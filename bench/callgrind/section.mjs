@@ -81,6 +81,7 @@ async function count(variant, inflight, { upstream, size, addon, node }) {
     )
     const result = JSON.parse(out.trim().split('\n').at(-1))
     if (result.unavailable) return { unavailable: result.unavailable }
+    if (result.check) throw new Error(`${variant.name} did not exercise its feature: ${result.check}`)
     const dumps = readDumps(dir)
     if (addon) {
       // Steady segments: the second half. Under valgrind V8 keeps compiling for a few thousand
@@ -164,22 +165,137 @@ async function accepted(variants) {
   return kept
 }
 
+/** What each feature row configures, for results.json (the variants hold functions). */
+function describeFeatures() {
+  return FEATURES.map((f) => ({
+    name: f.name,
+    off: f.off.map((o) => o.config),
+    on: f.on.map((o) => ({ config: o.config, measures: o.measures, path: o.path ?? '/json' })),
+  }))
+}
+
+/**
+ * `--quick`: each feature variant run natively (no valgrind, a few requests) in its own process, so
+ * CI knows every configuration is accepted, reaches its upstream path and passes its check.
+ */
+async function smoke(variants, { upstream, size, log }) {
+  const { warmup, segment, segments } = size.callgrind
+  const rows = []
+  const jobs = [...variants]
+  const next = async () => {
+    for (let variant = jobs.shift(); variant !== undefined; variant = jobs.shift()) {
+      const row = { name: variant.name, label: variant.label, group: variant.group, byInflight: {} }
+      rows.push(row)
+      try {
+        const out = await run(
+          process.execPath,
+          [
+            ...CHILD_FLAGS,
+            WORKER,
+            variant.name,
+            upstream.url,
+            '16',
+            String(warmup),
+            String(segment),
+            String(segments),
+            String(size.connections),
+          ],
+          size.callgrind.timeoutMs,
+        )
+        const result = JSON.parse(out.trim().split('\n').at(-1))
+        if (result.unavailable) row.byInflight[16] = { unavailable: result.unavailable }
+        else if (result.check)
+          row.byInflight[16] = { failed: `did not exercise its feature: ${result.check}` }
+        else
+          row.byInflight[16] = {
+            smoke: true,
+            requests: result.requests,
+            errors: result.errors,
+            firstError: result.firstError,
+          }
+      } catch (err) {
+        row.byInflight[16] = { failed: err instanceof Error ? err.message : String(err) }
+      }
+    }
+  }
+  await Promise.all([next(), next()])
+  const order = new Map(variants.map((v, i) => [v.name, i]))
+  rows.sort((a, b) => order.get(a.name) - order.get(b.name))
+  const ok = rows.filter((r) => r.byInflight[16].smoke && r.byInflight[16].errors === 0).length
+  log(`  features, natively (--quick): ${ok} of ${rows.length} variants ran and passed their checks`)
+  return rows
+}
+
+/** The feature rows: off (and the client with nothing configured) and on, each against that client. */
+async function countFeatures(want, options) {
+  const variants = await accepted(want(FEATURE_VARIANTS))
+  const pending = FEATURE_VARIANTS.filter((v) => v.pending).map((v) => ({
+    name: v.name,
+    label: v.label,
+    group: v.group,
+    why: v.pending,
+  }))
+  const rows =
+    options.size.callgrind.features === 'smoke'
+      ? await smoke(variants, options)
+      : await countAll(variants, 'features-none', options)
+  // The baseline is the mean of the not-configured client's counts, each in its own process: one
+  // process's count of the same configuration moves by a percent or two from another's (V8's
+  // heap layout and JIT decisions differ), more than the 0.5% a feature off may cost.
+  const baseCounts = rows
+    .filter((r) => r.name.startsWith('features-none'))
+    .map((r) => r.byInflight[16]?.irPerReq)
+    .filter(Number.isFinite)
+  const base = baseCounts.length > 0 ? baseCounts.reduce((a, b) => a + b, 0) / baseCounts.length : undefined
+  for (const row of rows) {
+    const variant = FEATURE_VARIANTS.find((v) => v.name === row.name)
+    row.group = variant.group
+    row.feature = variant.feature
+    row.measures = variant.measures
+    const m = row.byInflight[16]
+    if (m?.irPerReq && base) {
+      m.overBaseline = m.irPerReq - base
+      m.vsBaseline = m.irPerReq / base
+    }
+  }
+  return {
+    baseline:
+      baseCounts.length > 0
+        ? {
+            irPerReq: base,
+            counts: baseCounts,
+            spread: (Math.max(...baseCounts) - Math.min(...baseCounts)) / base,
+          }
+        : null,
+    features: rows.filter((r) => r.group !== 'on'),
+    featuresOn: rows.filter((r) => r.group === 'on'),
+    pending: pending.filter((p) => p.group !== 'on'),
+    pendingOn: pending.filter((p) => p.group === 'on'),
+  }
+}
+
 /**
  * @param {{ upstream: { url: string }, size: object, quick: boolean, log: (line: string) => void, only?: string[] | null }} options
  */
 export async function runCallgrindSection({ upstream, size, log, only = null }) {
-  const prepared = prepareCallgrind()
-  if (!prepared.valgrind) {
-    log(`  callgrind: skipped, ${prepared.why}`)
-    return { skipped: prepared.why }
-  }
-  if (prepared.addon === null) log(`  callgrind: ${prepared.why}; whole-process counts instead`)
-  const options = { upstream, size, addon: prepared.addon, node: process.execPath, log }
   const want = (list) =>
     list.filter(
       (v) =>
-        only === null || only.includes(v.name) || v.name === 'undici-dispatch' || v.name === 'features-none',
+        only === null ||
+        only.includes(v.name) ||
+        v.name === 'undici-dispatch' ||
+        v.name.startsWith('features-none'),
     )
+  const prepared = prepareCallgrind()
+  if (!prepared.valgrind) {
+    log(`  callgrind: skipped, ${prepared.why}`)
+    // The smoke run of the features needs no valgrind.
+    const smoked =
+      size.callgrind.features === 'smoke' ? await countFeatures(want, { upstream, size, log }) : null
+    return { skipped: prepared.why, ...smoked, featureOptions: describeFeatures() }
+  }
+  if (prepared.addon === null) log(`  callgrind: ${prepared.why}; whole-process counts instead`)
+  const options = { upstream, size, addon: prepared.addon, node: process.execPath, log }
   const clientList = want(CLIENT_VARIANTS).filter((v) => size.callgrind.clients.includes(v.name))
   const clients = await countAll(clientList, 'undici-dispatch', options)
   // Probes are differences from the floor counted above.
@@ -195,9 +311,8 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
     }
   }
   const features = size.callgrind.features
-    ? await countAll(await accepted(want(FEATURE_VARIANTS)), 'features-none', options)
-    : []
-  const pending = size.callgrind.features ? FEATURE_VARIANTS.filter((v) => v.pending) : []
+    ? await countFeatures(want, options)
+    : { features: [], featuresOn: [], pending: [], pendingOn: [] }
   return {
     method: prepared.addon
       ? `in-process marks: counters zeroed after ${size.callgrind.warmup} requests, dumped every ${size.callgrind.segment}, median of segments ${Math.floor(size.callgrind.segments / 2) + 1}–${size.callgrind.segments}`
@@ -205,8 +320,7 @@ export async function runCallgrindSection({ upstream, size, log, only = null }) 
     marks: prepared.addon !== null,
     clients,
     probes,
-    features,
-    featureOptions: FEATURES,
-    pending: pending.map((v) => ({ name: v.name, label: v.label, why: v.pending })),
+    ...features,
+    featureOptions: describeFeatures(),
   }
 }

@@ -54,12 +54,15 @@ async function loop() {
   }
 }
 await Promise.all(Array.from({ length: inflight }, loop))
+// Past the last mark, so not counted: did the configuration exercise its feature on the calls?
+const check = running.check ? await running.check(done) : null
 await running.close()
 process.stdout.write(
   `${JSON.stringify({
     requests: done,
     errors,
     firstError,
+    check,
     marks: marks !== null,
     underValgrind: marks?.running() ?? null,
     cpuUs: cpuAtEnd ? cpuAtEnd.user + cpuAtEnd.system : null,

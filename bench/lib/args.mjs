@@ -53,7 +53,8 @@ const SIZES = {
       segments: 2,
       inflight: [16],
       clients: ['mooring-app'],
-      features: false,
+      /** Each feature variant natively, a few requests: its configuration, upstream path and check. */
+      features: 'smoke',
       probes: false,
       timeoutMs: 3 * 60_000,
     },

@@ -115,7 +115,12 @@ const kIr = (v) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)}k` : 'n/a')
 
 function instructionsSection(instructions, clients, size) {
   if (instructions === undefined) return '## Instructions per request\n\nNot run (`--sections`).'
-  if (instructions.skipped) return `## Instructions per request\n\n**Skipped**: ${instructions.skipped}.`
+  if (instructions.skipped) {
+    return [
+      `## Instructions per request\n\n**Skipped**: ${instructions.skipped}.`,
+      ...featureTables(instructions),
+    ].join('\n')
+  }
   const inflights = size.callgrind.inflight
   const cell = (m) => {
     if (m === undefined) return '–'
@@ -172,29 +177,109 @@ function instructionsSection(instructions, clients, size) {
       ),
     )
   }
-  if (instructions.features.length > 0 || instructions.pending.length > 0) {
+  lines.push(...featureTables(instructions))
+  return lines.join('\n')
+}
+
+/** A feature row's count; under `--quick` the variant runs natively and is not counted. */
+function featureCount(m) {
+  if (m === undefined) return '–'
+  if (m.smoke) return `not counted (--quick: ${int(m.requests)} requests natively, check passed)`
+  if (m.irPerReq === undefined) return m.unavailable ?? m.failed ?? 'n/a'
+  return kIr(m.irPerReq)
+}
+
+/** The baseline of both feature tables, and how far apart its counts were. */
+function baselineNote(baseline) {
+  if (!baseline) return []
+  return [
+    `"Not configured" is the mean of ${baseline.counts.length} counts of that client, each in its own process (${baseline.counts.map(kIr).join(', ')}:`,
+    `${(baseline.spread * 100).toFixed(1)}% apart). A difference from it smaller than that is within the noise between processes.`,
+  ]
+}
+
+const featureRatio = (m) => (m?.smoke ? '–' : times(m?.vsBaseline))
+
+/** Signed thousands of instructions: what a feature adds over the client with nothing configured. */
+const kIrDelta = (v) =>
+  Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${(Math.abs(v) / 1000).toFixed(1)}k` : '–'
+
+/** "Features off" and "Features on": the app client with each feature configured off, then on, against nothing configured. */
+function featureTables(instructions) {
+  const off = instructions.features ?? []
+  const on = instructions.featuresOn ?? []
+  const pending = instructions.pending ?? []
+  const pendingOn = instructions.pendingOn ?? []
+  const lines = []
+  if (off.length > 0 || pending.length > 0) {
     lines.push(
       '',
       '### Features off',
       '',
       'The app client with each feature configured off, against the same client with nothing configured (16 in flight).',
+      'Where core has no option, "off" is what turns the feature off: for context capture, nothing observing (core',
+      'captures a call’s context only for a hook, a `mooring:*` or `undici:request:create` subscriber, or the app’s',
+      'interceptors), which is the client with nothing configured, counted again in its own process; for metrics,',
+      '`instrumentMooring({ metrics: false })` with the SDK registered, and `instrumentMooring()` with no SDK.',
       'A feature whose option core does not take yet is listed as pending.',
+      ...baselineNote(instructions.baseline),
       '',
       table(
-        ['feature off', 'instructions/request', 'vs not configured'],
+        ['feature off', 'instructions/request', 'over not configured', 'vs not configured'],
         [
-          ...instructions.features.map((row) => [
+          ...off.map((row) => [
             row.label,
-            kIr(row.byInflight[16]?.irPerReq),
-            times(row.byInflight[16]?.vsBaseline),
+            featureCount(row.byInflight[16]),
+            kIrDelta(row.byInflight[16]?.overBaseline),
+            featureRatio(row.byInflight[16]),
           ]),
-          ...instructions.pending.map((p) => [p.label, `pending: ${p.why}`, '–']),
+          ...pending.map((p) => [p.label, `pending: ${p.why}`, '–', '–']),
         ],
-        ['l', 'l', 'r'],
+        ['l', 'l', 'r', 'r'],
       ),
     )
   }
-  return lines.join('\n')
+  if (on.length > 0 || pendingOn.length > 0) {
+    lines.push(
+      '',
+      '### Features on',
+      '',
+      'What each feature costs when it is on: the app client with a minimal configuration that the feature acts on in',
+      'every call, against the client with nothing configured calling the plain `/json` (16 in flight). Where the',
+      'feature needs something of the upstream, the call goes to a path that answers the same 217-byte JSON with it:',
+      '`/json.gz` gzipped, `/json.cached` with `cache-control: public, max-age=86400`, `/json.cookie` with a',
+      '`set-cookie`. Each variant checks after its load, past the last mark, that the feature did act on the calls',
+      '(cache hits or misses counted, the cookie sent back, the hook called, durations recorded, gzip received).',
+      '',
+      table(
+        [
+          'feature',
+          'configuration',
+          'what it measures',
+          'instructions/request',
+          'over not configured',
+          'vs not configured',
+        ],
+        [
+          ...on.map((row) => {
+            const m = row.byInflight[16]
+            const [, config] = row.label.split(/: (.*)/s)
+            return [
+              row.feature,
+              config,
+              row.measures,
+              featureCount(m),
+              kIrDelta(m?.overBaseline),
+              featureRatio(m),
+            ]
+          }),
+          ...pendingOn.map((p) => [p.label, '', '', `pending: ${p.why}`, '–', '–']),
+        ],
+        ['l', 'l', 'l', 'l', 'r', 'r'],
+      ),
+    )
+  }
+  return lines
 }
 
 function frameworksSection(frameworks, size, chartPath, method) {
