@@ -47,12 +47,43 @@ class ResponseHandler extends BufferingHandler {
 
 /**
  * Probes: the floor with one of the app client's costs added, so each cost is a difference of two
- * counts (callgrind cannot name V8's JIT-compiled functions, so a profile cannot attribute them).
+ * counts, both whole and repeatable (a profile can name V8's JIT-compiled functions only through
+ * V8's perf map, `--perf-basic-prof`, read beside callgrind's output; a probe needs neither).
  */
+/**
+ * The headers the app client sends on every request by default, as core makes them
+ * (features/user-agent.ts, features/decompress.ts): `user-agent: mooring/<version>` and, with
+ * decompression on (the default), `accept-encoding`.
+ */
+function mooringDefaultHeaders() {
+  const require = createRequire(import.meta.url)
+  const { version } = require('../../packages/core/package.json')
+  const zstd = typeof require('node:zlib').createZstdDecompress === 'function'
+  return {
+    'user-agent': `mooring/${version}`,
+    'accept-encoding': zstd ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br',
+  }
+}
+
 export const PROBE_VARIANTS = [
   {
+    name: 'probe-headers',
+    label: "floor sending the app client's two default request headers (user-agent, accept-encoding)",
+    inflight: [16],
+    async create({ url, connections }) {
+      const { Pool } = await importFrom('core', 'undici')
+      const pool = new Pool(url, { connections })
+      const options = { path: PATH, method: 'GET', headers: mooringDefaultHeaders() }
+      return {
+        call: () =>
+          new Promise((resolve, reject) => pool.dispatch(options, new BufferingHandler(resolve, reject))),
+        close: () => pool.close(),
+      }
+    },
+  },
+  {
     name: 'probe-agent',
-    label: 'floor through an undici Agent (the layer before the Pool)',
+    label: 'floor through an undici Agent (a layer the app client now skips: calls go to the Pool)',
     inflight: [16],
     async create({ url, connections }) {
       const { Agent } = await importFrom('core', 'undici')

@@ -175,10 +175,36 @@ function instructionsSection(instructions, clients, size) {
         }),
         ['l'],
       ),
+      ...leftOver(instructions),
     )
   }
   lines.push(...featureTables(instructions))
   return lines.join('\n')
+}
+
+/**
+ * What the app client costs over the floor, split by the probes of the same run: the request it
+ * sends (its default headers, which undici validates and writes on every request), the response
+ * object and second promise of the API, and what is left, Mooring's own work per call.
+ */
+function leftOver(instructions) {
+  const at16 = (name, list = instructions.clients) => list.find((r) => r.name === name)?.byInflight[16]
+  const floor = at16('undici-dispatch')?.irPerReq
+  const app = at16('mooring-app')?.irPerReq
+  const headers = at16('probe-headers', instructions.probes)?.irPerReq
+  const response = at16('probe-response', instructions.probes)?.irPerReq
+  if (![floor, app, headers, response].every(Number.isFinite)) return []
+  const over = app - floor
+  const own = over - (headers - floor) - (response - floor)
+  return [
+    '',
+    `At 16 in flight the app client counts ${kIr(over)} instructions per request over the floor. Of those,`,
+    `${kIr(headers - floor)} are its two default headers, which undici validates (a regular expression per value)`,
+    `and writes on every request, and ${kIr(response - floor)} are the shape of its API (a response object, then \`json()\``,
+    `as a second promise), which the floor has not. What is left, ${kIr(own)} (${((own / floor) * 100).toFixed(1)}% of the floor),`,
+    "is Mooring's own work per call: the plan, the Call (deadlines, retry state, in-flight lists), the response's",
+    `bookkeeping. Against the floor sending the same request, the app client is ${times(app / headers)}.`,
+  ]
 }
 
 /** A feature row's count; under `--quick` the variant runs natively and is not counted. */
