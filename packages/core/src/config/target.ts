@@ -28,6 +28,18 @@ export function isBasePath(path: string): boolean {
 }
 
 /**
+ * `url` is the base origin exactly (scheme and host lower-cased, no default port: how `origin` is
+ * serialised) followed by a path: '/' then anything but a second '/' or '\\'. Anything else (other
+ * case, a default port written out, user info, `\\`) is parsed as a URL.
+ */
+function onBaseOrigin(origin: string, url: string): boolean {
+  const n = origin.length
+  if (url.charCodeAt(n) !== 47 || !url.startsWith(origin)) return false
+  const next = url.charCodeAt(n + 1)
+  return next !== 47 && next !== 92
+}
+
+/**
  * Resolves `path` against the base. A relative path is appended to the base path (`/v1` + `users`
  * → `/v1/users`), so it can never leave the base origin: only an absolute URL or a `//host` path
  * can, and the caller decides whether that origin is allowed. Returns why the path is refused
@@ -37,6 +49,11 @@ export function isBasePath(path: string): boolean {
 export function resolveTarget(base: Base | undefined, path: string): Target | string {
   if (base !== undefined && isBasePath(path)) {
     return { origin: base.origin, path: base.prefix === '' ? path : base.prefix + path, home: true }
+  }
+  // The base origin as serialised, then '/': what middleware hands back for a call it did not move
+  // (`request.url` is absolute). Its path is taken as a path under the base is, with no URL parsed.
+  if (base !== undefined && onBaseOrigin(base.origin, path)) {
+    return { origin: base.origin, path: path.slice(base.origin.length), home: true }
   }
   const c0 = path.charCodeAt(0)
   const c1 = path.charCodeAt(1)

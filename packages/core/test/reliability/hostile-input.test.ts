@@ -178,6 +178,37 @@ describe('no path leaves the base origin', () => {
     )
   })
 
+  it('resolveTarget: an absolute URL taken on the base origin with no parse is on it by WHATWG parsing too', () => {
+    const base = toBase(new URL('http://127.0.0.1:8080/api'))!
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 24 }), (rest) => {
+        const url = `${base.origin}/${rest}`
+        const target = resolveTarget(base, url)
+        if (typeof target === 'string') return
+        let parsed: URL
+        try {
+          parsed = new URL(url)
+        } catch {
+          // Not a URL at all: only the character check before dispatch may refuse it now.
+          expect(target.origin).toBe(base.origin)
+          return
+        }
+        expect(target.origin).toBe(parsed.origin)
+        expect(target.home).toBe(true)
+      }),
+      { numRuns: 2_000 },
+    )
+    // What middleware hands back for a call it did not move: the path as given, no URL parsed.
+    expect(resolveTarget(base, `${base.origin}/api/x?q=1`)).toEqual({
+      origin: base.origin,
+      path: '/api/x?q=1',
+      home: true,
+    })
+    // Anything not exactly the serialised origin then '/' is parsed: user info, case, '//'.
+    expect(resolveTarget(base, 'http://127.0.0.1:8080@evil.test/x')).toMatchObject({ home: false })
+    expect(resolveTarget(base, 'HTTP://127.0.0.1:8080/x')).toMatchObject({ home: true, path: '/x' })
+  })
+
   it('through a client (mock transport): refused with RequestRejectedError, or sent to the base origin', async () => {
     const transport = mockTransport(() => ({ body: 'ok' }), { historyLimit: 1 })
     const client = createClient({ baseUrl: `${home.url}/api`, transport, retry: false })
