@@ -38,9 +38,11 @@ export class MiddlewareChain {
   }
 
   async #invoke(i: number, given: MooringRequest): Promise<MooringResponse> {
-    // Each step works on its own copy: the caller may call `next` again with what it kept.
+    // The last step sends: planning the call copies what it reads (headers included), so the
+    // request the last middleware kept is not changed by it and needs no copy of its own.
+    if (i === this.list.length) return given._send(given)
+    // Each middleware works on its own copy: the caller may call `next` again with what it kept.
     const request = given.clone()
-    if (i === this.list.length) return request._send(request)
     const response = await this.list[i](request, this.#nexts[i + 1])
     if (!(response instanceof MooringResponse)) {
       throw new TypeError(
