@@ -26,6 +26,8 @@ export async function createApp({
     timeout: { connect: 2_000, total: 10_000 },
     // Per request only: TMDB sees the inbound x-request-id; all of a request's calls get 8 s.
     ...(scope === 'request' && { propagate: ['x-request-id'], deadline: 8_000 }),
+    // The service below finds the request's client with current(), which needs the context on.
+    context: true,
     transport,
   })
   const shows = showsService(app.mooring) // app.mooring.current(): the request's client, found without request

@@ -12,6 +12,8 @@ const tmdb = mooring({
   // Per request: TMDB sees the inbound x-request-id, and all of a request's calls get 8 s.
   propagate: ['x-request-id'],
   deadline: 8_000,
+  // current() finds the request's client without req (AsyncLocalStorage; off by default).
+  context: true,
 })
 
 const app = express()

@@ -15,7 +15,8 @@ export function createApp({ paymentsUrl, redisUrl, name }: AppOptions) {
   // #region app
   // One option switches every instance to shared state; without it, the same API in memory.
   const store: SharedStore = redisUrl ? redisStore({ url: redisUrl }) : memoryStore()
-  const http = mooring({ name, baseUrl: paymentsUrl, timeout: { total: 5_000 } })
+  // context: true, so http.current() finds the request's client (off by default: req[name] needs none).
+  const http = mooring({ name, baseUrl: paymentsUrl, timeout: { total: 5_000 }, context: true })
 
   const app: Express = express()
   app.use(http.middleware)

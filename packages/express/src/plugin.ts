@@ -45,7 +45,7 @@ export class ExpressMooring<Name extends string = 'http'> extends RegistrationHa
     // Before the registration, which creates the pool: a registration that fails leaves nothing open.
     const slot =
       typeof name === 'string' && IDENTIFIER.test(name) ? claimRequestProperty(name) : Symbol('unclaimed')
-    const registration = new Registration(options, { names: EXPRESS_NAMES })
+    const registration = new Registration(options, { names: EXPRESS_NAMES, requestClient: requestProperty })
     super(registration)
     this.#registration = registration
     this.#slot = slot
@@ -61,8 +61,8 @@ export class ExpressMooring<Name extends string = 'http'> extends RegistrationHa
     const slots = req as unknown as Record<symbol, MooringClient | undefined>
     const existing = slots[this.#slot]
     // Mounted twice on one route (app and router): the request keeps the client it already has.
-    // Without a context (`context: false`) the slot, this registration's own, is the only witness.
-    if (existing !== undefined && (existing === registration.current() || !registration.context)) next()
+    // Without a context (the default) the slot, this registration's own, is the only witness.
+    if (existing !== undefined && (!registration.context || existing === registration.current())) next()
     else if (existing !== undefined) {
       next(
         new ConfigError(
@@ -92,6 +92,11 @@ export class ExpressMooring<Name extends string = 'http'> extends RegistrationHa
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/** Where a handler finds the request's client, for the error `current()` throws with the context off. */
+function requestProperty(name: string): string {
+  return `req.${name}`
+}
 
 /** The names of this process's open Express registrations: `req` is one prototype for every app. */
 const EXPRESS_NAMES = new RegistrationNames('mooring() registration of @mooring/express')

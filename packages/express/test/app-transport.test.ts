@@ -7,7 +7,7 @@ import { register } from './support/serve.js'
 
 async function inProcessApp() {
   const upstream = await fixture.hanging()
-  const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+  const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'], context: true })
   const app = express()
   app.use(registration.middleware)
   app.get('/profile', async (req, res) => {

@@ -13,7 +13,7 @@ interface Echo {
 describe('propagate and current()', () => {
   it('sends the inbound x-request-id from a service that has no req, each request with its own', async () => {
     const upstream = await fixture.hanging()
-    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'], context: true })
     // A service function: it knows the registration, not the request.
     const loadProfile = async (): Promise<Echo> => (await registration.current().get('/profile')).json<Echo>()
     const app = express()

@@ -33,7 +33,7 @@ describe('several registrations', () => {
   it('reach two upstreams side by side under their own names, in handlers and in services', async () => {
     const billingApi = await upstream()
     const usersApi = await upstream()
-    const billing = register({ name: 'billing', baseUrl: billingApi.url })
+    const billing = register({ name: 'billing', baseUrl: billingApi.url, context: true })
     const users = register({ name: 'users', baseUrl: usersApi.url, scope: 'app' })
     expectTypeOf(billing.name).toEqualTypeOf<'billing'>()
     const invoicesOfCurrentUser = async () =>
@@ -92,7 +92,7 @@ describe('several registrations', () => {
 
   it('opens one scope for a request that meets the same middleware twice', async () => {
     const api = await upstream()
-    const http = register({ baseUrl: api.url })
+    const http = register({ baseUrl: api.url, context: true })
     expectTypeOf(http.name).toEqualTypeOf<'http'>()
     const app = express()
     const router = express.Router()

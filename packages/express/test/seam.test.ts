@@ -11,14 +11,14 @@ const UPSTREAM = 'http://127.0.0.1:9'
 describe('the plugin seam in Express', () => {
   it('shows the one registration surface and a middleware, and re-exports the core names', () => {
     const http = register({ baseUrl: UPSTREAM })
-    expectPluginSurface(http)
+    expectPluginSurface(http, false)
     expect(typeof http.middleware).toBe('function')
     expectCoreReExports(plugin)
   })
 
   it('gives req.http in a sub-app mounted under the middleware', async () => {
     const api = await upstream()
-    const http = register({ baseUrl: api.url })
+    const http = register({ baseUrl: api.url, context: true })
     const sub = express()
     sub.get('/x', async (req, res) => {
       res.json({

@@ -24,7 +24,7 @@ async function mooringPlugin(app: FastifyInstance, options: MooringFastifyOption
   ) {
     throw new ConfigError('name', name, 'a name not yet taken on this Fastify instance or its requests')
   }
-  const registration = new Registration(options)
+  const registration = new Registration(options, { requestClient: requestProperty })
   try {
     if (registration.mode === 'app') {
       app.decorateRequest(registration.name, { getter: () => registration.client })
@@ -36,6 +36,11 @@ async function mooringPlugin(app: FastifyInstance, options: MooringFastifyOption
   }
   // onClose hooks run after Fastify has closed the server and let in-flight requests finish.
   app.addHook('onClose', () => registration.close())
+}
+
+/** Where a handler finds the request's client, for the error `current()` throws with the context off. */
+function requestProperty(name: string): string {
+  return `request.${name}`
 }
 
 /** This context's `app.mooring`, created on first use; a child context gets its own over its parent's. */

@@ -20,6 +20,7 @@ describe('in process, through appTransport', () => {
       baseUrl: 'http://users.internal',
       transport: upstream,
       propagate: ['x-request-id'],
+      context: true,
     })
     const lookUp = async (id: string) => (await app.mooring.current().get(`/users/${id}`)).json()
     app.get('/users/:id', async (request) => ({

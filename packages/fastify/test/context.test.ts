@@ -1,4 +1,4 @@
-import { type MooringClient, TimeoutError } from '@mooring/core'
+import { ConfigError, type MooringClient, TimeoutError } from '@mooring/core'
 import { mooring } from '@mooring/fastify'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
@@ -6,6 +6,10 @@ import { inBatches, sleep } from '../../core/test/support/async.js'
 import * as fixture from '../../core/test/support/fixtures.js'
 import { getJson, send } from '../../core/test/support/http.js'
 import { fastify, listen } from './support/http.js'
+
+/** What current() throws in request scope with the context off: the option, its value, what to do. */
+const CONTEXT_OFF =
+  /context: expected true on the registration to use current\(\) in request scope, or read the request's client from request\.http, got false/
 
 /** A service: it has the app, not the request, and still sends with the request's client. */
 function userService(fastify: FastifyInstance) {
@@ -21,7 +25,7 @@ describe('propagate and the context accessor', () => {
   it('copies the inbound x-request-id onto calls made by a service with no request in hand', async () => {
     const upstream = await fixture.upstream()
     const app = fastify()
-    await app.register(mooring, { baseUrl: upstream.url, propagate: ['x-request-id'] })
+    await app.register(mooring, { baseUrl: upstream.url, propagate: ['x-request-id'], context: true })
     const users = userService(app)
     app.get('/users/:id', async (request) => {
       await sleep(1) // the context must survive real asynchronous hops
@@ -58,7 +62,7 @@ describe('propagate and the context accessor', () => {
   it("is the request's client inside a request and the app client outside one", async () => {
     const upstream = await fixture.upstream()
     const app = fastify()
-    await app.register(mooring, { baseUrl: upstream.url })
+    await app.register(mooring, { baseUrl: upstream.url, context: true })
     let inside: MooringClient | undefined
     let requestClient: MooringClient | undefined
     app.get('/', async (request) => {
@@ -75,6 +79,49 @@ describe('propagate and the context accessor', () => {
     expect(inside).not.toBe(app.mooring.get().client)
     expect(app.mooring.current()).toBe(app.mooring.get().client)
     expect(() => app.mooring.current('nope')).toThrow(/name: expected a registered name \(one of http\)/)
+  })
+})
+
+describe('the context, off by default', () => {
+  it('gives request.http its scope, and current() throws naming `context`, in a request and out', async () => {
+    const upstream = await fixture.upstream()
+    const app = fastify()
+    await app.register(mooring, { baseUrl: upstream.url })
+    app.get('/', async (request) => {
+      const body = await (await request.http.get('/echo')).json<{ url: string }>()
+      let thrown: unknown
+      try {
+        app.mooring.current()
+      } catch (err) {
+        thrown = err
+      }
+      return {
+        url: body.url,
+        scoped: request.http !== app.mooring.get().client,
+        thrown:
+          thrown instanceof ConfigError && thrown.option === 'context' && CONTEXT_OFF.test(thrown.message),
+      }
+    })
+    const base = await listen(app)
+
+    const results = await Promise.all(Array.from({ length: 4 }, () => getJson(`${base}/`)))
+
+    expect(results.map((r) => r.body)).toEqual(
+      Array.from({ length: 4 }, () => ({ url: '/echo', scoped: true, thrown: true })),
+    )
+    expect(() => app.mooring.current()).toThrow(CONTEXT_OFF)
+    expect(() => app.mooring.get().current()).toThrow(ConfigError)
+    await expect.poll(() => app.mooring.get().stats()).toMatchObject({ scopesOpened: 4, scopesClosed: 4 })
+  })
+
+  it('leaves current() the app client in app scope', async () => {
+    const app = fastify()
+    await app.register(mooring, { baseUrl: 'http://127.0.0.1:9', scope: 'app' })
+    app.get('/', async (request) => ({ same: app.mooring.current() === request.http }))
+    const base = await listen(app)
+
+    expect((await getJson(`${base}/`)).body).toEqual({ same: true })
+    expect(app.mooring.current()).toBe(app.mooring.get().client)
   })
 })
 

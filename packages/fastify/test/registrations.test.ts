@@ -18,7 +18,12 @@ describe('several registrations', () => {
   it('reach two upstreams side by side under two names', async () => {
     const [usersApi, billingApi] = await Promise.all([fixture.upstream(), fixture.upstream()])
     const app = fastify()
-    await app.register(mooring, { name: 'users', baseUrl: usersApi.url, propagate: ['x-request-id'] })
+    await app.register(mooring, {
+      name: 'users',
+      baseUrl: usersApi.url,
+      propagate: ['x-request-id'],
+      context: true,
+    })
     await app.register(mooring, { name: 'billing', baseUrl: billingApi.url, scope: 'app' })
     app.get('/account/:id', async (request) => {
       const { id } = request.params as { id: string }
@@ -67,7 +72,7 @@ describe('several registrations', () => {
   it('gives an encapsulated context its own accessor over its parent’s', async () => {
     const [rootApi, childApi] = await Promise.all([fixture.upstream(), fixture.upstream()])
     const app = fastify()
-    await app.register(mooring, { baseUrl: rootApi.url })
+    await app.register(mooring, { baseUrl: rootApi.url, context: true })
     let childSees: string[] = []
     await app.register(async (child) => {
       await child.register(mooring, { name: 'users', baseUrl: childApi.url })

@@ -10,7 +10,7 @@ describe('the plugin seam in Fastify', () => {
   it('shows the one registration surface through app.mooring, and re-exports the core names', async () => {
     const app = fastify()
     await app.register(plugin.mooring, { baseUrl: UPSTREAM })
-    expectPluginSurface(app.mooring.get())
+    expectPluginSurface(app.mooring.get(), false)
     expect(app.mooring.get()).toBeInstanceOf(plugin.FastifyMooring)
     expectCoreReExports(plugin)
   })

@@ -27,6 +27,13 @@ export interface MooringOptions<Name extends string = 'http'> extends Registrati
   name?: Name
 }
 
+type Slots = Record<symbol, MooringClient | undefined>
+
+/** Where a handler finds the request's client, for the error `current()` throws with the context off. */
+function contextVariable(name: string): string {
+  return `c.var.${name}`
+}
+
 /** The names of this process's open hono registrations: hono never shows a middleware its app. */
 const HONO_NAMES = new RegistrationNames('mooring() registration of @mooring/hono')
 
@@ -43,17 +50,21 @@ export class HonoMooring<Name extends string = 'http'> extends RegistrationHandl
   readonly middleware: MiddlewareHandler<MooringEnv<Name>>
 
   constructor(options: MooringOptions<Name> = {}) {
-    const registration = new Registration(options, { names: HONO_NAMES })
+    const registration = new Registration(options, { names: HONO_NAMES, requestClient: contextVariable })
     super(registration)
     const name = registration.name as Name
+    // Where the request's Context keeps the client this registration gave it: c.var is anyone's to
+    // set, and without a context current() cannot say which client is this request's.
+    const slot = Symbol('mooring.hono.client')
     const attach = (c: Context, client: MooringClient): void => {
       c.set(name, client)
+      ;(c as unknown as Slots)[slot] = client
     }
     this.middleware = createMiddleware<MooringEnv<Name>>(async (c, next) => {
       const existing = c.get(name)
       if (existing !== undefined) {
         // Mounted twice on one route: the request keeps the client this registration gave it.
-        if (existing !== registration.current()) {
+        if (existing !== (c as unknown as Slots)[slot]) {
           throw new ConfigError(
             'name',
             name,

@@ -1,4 +1,4 @@
-import { TimeoutError } from '@mooring/core'
+import { ConfigError, TimeoutError } from '@mooring/core'
 import { Hono } from 'hono'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { inBatches, sleep } from '../../core/test/support/async.js'
@@ -16,9 +16,62 @@ beforeEach(async () => {
   })
 })
 
+/** What current() throws in request scope with the context off: the option, its value, what to do. */
+const CONTEXT_OFF =
+  /context: expected true on the registration to use current\(\) in request scope, or read the request's client from c\.var\.http, got false/
+
+describe('the context, off by default', () => {
+  it('gives c.var.http its scope, and current() throws naming `context`, in a request and out', async () => {
+    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const app = new Hono().use(registration.middleware).get('/users/:id', async (c) => {
+      const profile = await (await c.var.http.get(`/profiles/${c.req.param('id')}`)).json()
+      let thrown: unknown
+      try {
+        registration.current()
+      } catch (err) {
+        thrown = err
+      }
+      return c.json({
+        profile,
+        scoped: c.var.http !== registration.client,
+        thrown:
+          thrown instanceof ConfigError && thrown.option === 'context' && CONTEXT_OFF.test(thrown.message),
+      })
+    })
+    const served = await serveApp(app)
+
+    for (const i of [1, 2]) {
+      const res = await fetch(`${served.url}/users/${i}`, { headers: { 'x-request-id': `req-${i}` } })
+      expect(await res.json()).toEqual({
+        profile: { url: `/profiles/${i}`, requestId: `req-${i}` },
+        scoped: true,
+        thrown: true,
+      })
+    }
+    // In process (app.request) alike.
+    const inProcess = await app.request('/users/3', { headers: { 'x-request-id': 'req-3' } })
+    expect(await inProcess.json()).toMatchObject({ scoped: true, thrown: true })
+    expect(() => registration.current()).toThrow(ConfigError)
+    expect(() => registration.current()).toThrow(CONTEXT_OFF)
+  })
+
+  it('finds the request scope across awaits with context: true, in process too', async () => {
+    const registration = register({ baseUrl: upstream.url, context: true })
+    const app = new Hono().use(registration.middleware).get('/', async (c) => {
+      const before = registration.current()
+      await sleep(2)
+      await (await c.var.http.get('/x')).json()
+      return c.json({ same: before === c.var.http && registration.current() === c.var.http })
+    })
+
+    expect(await (await app.request('/')).json()).toEqual({ same: true })
+    expect(registration.current()).toBe(registration.client)
+  })
+})
+
 describe('propagate and the context accessor', () => {
   it("sends the inbound x-request-id on the request's calls, from a service with no `c`", async () => {
-    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'] })
+    const registration = register({ baseUrl: upstream.url, propagate: ['x-request-id'], context: true })
     // A service function: it knows the registration, not the request.
     async function loadProfile(id: string): Promise<{ url: string; requestId: string | null }> {
       const res = await registration.current().get(`/profiles/${id}`)

@@ -21,7 +21,7 @@ beforeEach(async () => {
 
 describe('several registrations', () => {
   it('reach two upstreams side by side, each under its own name and scope', async () => {
-    const usersApi = register({ name: 'users', baseUrl: users.url })
+    const usersApi = register({ name: 'users', baseUrl: users.url, context: true })
     const billingApi = register({ name: 'billing', baseUrl: billing.url, scope: 'app' })
     const app = new Hono()
       .use(usersApi.middleware)

@@ -10,7 +10,7 @@ const UPSTREAM = 'http://127.0.0.1:9'
 describe('the plugin seam in hono', () => {
   it('shows the one registration surface and a middleware, and re-exports the core names', () => {
     const http = register({ baseUrl: UPSTREAM })
-    expectPluginSurface(http)
+    expectPluginSurface(http, false)
     expect(typeof http.middleware).toBe('function')
     expectCoreReExports(plugin)
   })

@@ -14,7 +14,7 @@ beforeEach(async () => {
   const upstream = await fixture.upstream((req, res) => {
     res.end(JSON.stringify({ url: req.url }))
   })
-  http = register({ baseUrl: upstream.url })
+  http = register({ baseUrl: upstream.url, context: true })
   endless = deferred<string>()
 })
 

@@ -17,8 +17,9 @@ type ClientApi = Omit<MooringClient, '_callSettled' | 'handleEvent'>
 /**
  * What `@InjectClient()` gives in request scope: a client that is whichever client is current for
  * the registration when it is used (the request's scope inside a request, the app client outside
- * one). Singletons hold it instead of the scope itself, which would make every consumer up the
- * chain request-scoped. A plain class, so its methods are the same functions on every access, cost
+ * one; with `context: false` in request scope, every use throws the `ConfigError` of `current()`
+ * naming `context`). Singletons hold it instead of the scope itself, which would make every
+ * consumer up the chain request-scoped. A plain class, so its methods are the same functions on every access, cost
  * one lookup of the current client, and show in stack traces; it carries core's client brand, so
  * `instanceof MooringClient` holds.
  */

@@ -52,6 +52,11 @@ export const {
 export type MooringModuleRootOptions = typeof OPTIONS_TYPE
 export type MooringModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE
 
+/** What a provider injects instead, for the error `current()` throws with the context off. */
+function injectRequestClient(name: string): string {
+  return name === DEFAULT_CLIENT_NAME ? '@InjectRequestClient()' : `@InjectRequestClient('${name}')`
+}
+
 function withClientProviders(definition: DynamicModule, extras: MooringModuleExtras): DynamicModule {
   const name = extras.name ?? DEFAULT_CLIENT_NAME
   const registrationToken = getRegistrationToken(name)
@@ -68,7 +73,11 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
             `no value from the factory (pass name: '${given}' to forRootAsync)`,
           )
         }
-        return new Registration({ ...options, name }, { names: namesOf(modules) })
+        // The context is on unless the options turn it off: @InjectClient() follows it in request scope.
+        return new Registration(
+          { ...options, name },
+          { names: namesOf(modules), context: true, requestClient: injectRequestClient },
+        )
       },
     },
     {
@@ -86,15 +95,8 @@ function withClientProviders(definition: DynamicModule, extras: MooringModuleExt
       inject: [REGISTRATION],
       useFactory: (registration: Registration) => {
         if (registration.mode === 'app') return registration.client
-        // The contextual client follows the request through its context: without one it would
-        // silently send every request's calls through the app client.
-        if (!registration.context) {
-          throw new ConfigError(
-            'context',
-            false,
-            'true for @InjectClient() in request scope (or inject @InjectRequestClient() instead)',
-          )
-        }
+        // Made at startup even when nothing injects it, so never refused here: with `context: false`
+        // it fails when used, through current(), with the error naming the option.
         return new ContextualClient(registration)
       },
     },

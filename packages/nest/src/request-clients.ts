@@ -36,13 +36,18 @@ export class RequestClients {
     registration.run(client, next)
   }
 
-  /** The client the middleware gave this request (Express's, Fastify's or Node's); else the current one. */
+  /**
+   * The client the middleware gave this request (Express's, Fastify's or Node's); else the current
+   * one, which is the app client for a request the middleware did not see (and, with the context
+   * off, where there is none to ask).
+   */
   for(request: unknown): MooringClient {
     if (request !== null && typeof request === 'object') {
       const raw = (request as { raw?: unknown }).raw
       const client = ((raw !== null && typeof raw === 'object' ? raw : request) as Slots)[this.#slot]
       if (client !== undefined) return client
     }
-    return this.registration.current()
+    const registration = this.registration
+    return registration.context ? registration.current() : registration.client
   }
 }

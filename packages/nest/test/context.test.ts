@@ -1,14 +1,23 @@
 import type { NestMooring } from '@mooring/nest'
-import { MooringClient } from '@mooring/core'
+import { ConfigError, MooringClient } from '@mooring/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { inBatches, waitFor } from '../../core/test/support/async.js'
 import { fetchJson } from '../../core/test/support/http.js'
 import type { Upstream } from '../../core/test/support/upstream.js'
 import { PLATFORMS, type Started, startWithUpstream } from './support/app.js'
-import { type Echo, EchoService } from './support/fixtures.js'
+import { CallController, type Echo, EchoService, RequestClientController } from './support/fixtures.js'
 import type { UpstreamLog } from './support/upstream-routes.js'
 
 const DEADLINE_MS = 300
+
+/** What the contextual client throws with the context off: the option, its value, what to do. */
+const CONTEXT_OFF =
+  /context: expected true on the registration to use current\(\) in request scope, or read the request's client from @InjectRequestClient\(\), got false/
+
+/** The paths the upstream was called with. */
+function calledPaths(running: Started): string[] {
+  return running.upstream.requests.map((r) => r.url)
+}
 
 describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (platform) => {
   let upstream: Upstream
@@ -53,9 +62,27 @@ describe.each(PLATFORMS)('propagate, deadline and the current client on %s', (pl
   })
 })
 
-describe('context: false', () => {
-  it('refuses @InjectClient() in request scope at start-up, naming the option', async () => {
-    await expect(startWithUpstream('express', { context: false })).rejects.toThrow(/context/)
+describe.each(PLATFORMS)('context: false in request scope on %s', (platform) => {
+  it('starts; @InjectRequestClient() gets the scope, and using @InjectClient() fails naming `context`', async () => {
+    const running = await startWithUpstream(
+      platform,
+      { context: false, propagate: ['x-request-id'] },
+      { controllers: [CallController, RequestClientController] },
+    )
+
+    const scoped = await fetchJson<Echo & { isAppClient: boolean }>(`${running.url}/request-client`, {
+      headers: { 'x-request-id': 'r-1' },
+    })
+    expect(scoped.status).toBe(200)
+    expect(scoped.body).toMatchObject({ url: '/request-client', isAppClient: false })
+    expect(scoped.body.headers['x-request-id']).toBe('r-1')
+    // The contextual client, injected at startup, fails only when used: in a request and out.
+    expect((await fetchJson(`${running.url}/service`)).status).toBe(500)
+    const service = running.app.get(EchoService)
+    await expect(service.echo('/outside')).rejects.toThrow(ConfigError)
+    await expect(service.echo('/outside')).rejects.toThrow(CONTEXT_OFF)
+    expect(() => running.registration.current()).toThrow(CONTEXT_OFF)
+    expect(calledPaths(running)).toEqual(['/request-client'])
   })
 
   it('is accepted in app scope, where the injected client is the app client', async () => {

@@ -17,7 +17,7 @@ describe('the plugin seam in Nest', () => {
     const { app } = await createApp(AppModule, 'express')
 
     const registration = app.get<plugin.NestMooring>(plugin.getRegistrationToken())
-    expectPluginSurface(registration)
+    expectPluginSurface(registration, true)
     expect(registration).toBeInstanceOf(plugin.NestMooring)
     expectCoreReExports(plugin)
   })

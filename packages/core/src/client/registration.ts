@@ -56,11 +56,13 @@ export interface RegistrationOptions extends ClientOptions {
   /** Closed at shutdown after the app client: shared stores (`@mooring/redis`) and their connections. */
   stores?: readonly ClosableStore[]
   /**
-   * Request scope: `true` (default) runs each request in an AsyncLocalStorage context, so `current()`
-   * (and Nest's `@InjectClient()`) finds the request's client from code that has no request object.
+   * Request scope: `true` runs each request in an AsyncLocalStorage context, so `current()` (and
+   * Nest's `@InjectClient()`) finds the request's client from code that has no request object.
    * `false` skips it: handlers read the client from the request (`req.http`, `c.var.http`), and
-   * `current()` is always the app client. Entering the context is most of a request scope's cost on
-   * Node 20 (see bench/RESULTS.md).
+   * `current()` throws a `ConfigError` naming this option, since without a context it cannot tell
+   * which request it is called for. Entering the context is most of a request scope's cost on Node 20
+   * (see bench/RESULTS.md), so it is opt-in: default `false` in Express, Fastify and Hono, `true` in
+   * Nest (whose `@InjectClient()` needs it). App scope never enters one.
    */
   context?: boolean
 }
@@ -74,6 +76,16 @@ export interface ClosableStore {
 export interface RegistrationSeam {
   /** The plugin's names taken in this process: a second open registration of one name is refused. */
   names?: RegistrationNames
+  /**
+   * The plugin's default for the `context` option when its user leaves it out. Default `false`:
+   * a request runs in an AsyncLocalStorage context only where it is asked for.
+   */
+  context?: boolean
+  /**
+   * How a handler of this plugin reads the request's client, given the registration's name
+   * (`(name) => \`req.${name}\``): named by the error `current()` throws with the context off.
+   */
+  requestClient?: (name: string) => string
 }
 
 /** What `openExchange` needs of node:http's IncomingMessage (typed structurally). */
@@ -121,7 +133,10 @@ export interface PluginRegistration<Name extends string = string> {
   readonly mode: 'app' | 'request'
   /** The app client: one pool for the app's lifetime. */
   readonly client: MooringClient
-  /** The current request's client inside a request; the app client outside one. */
+  /**
+   * The current request's client inside a request; the app client outside one, and always in app
+   * scope. In request scope with `context: false` it throws a `ConfigError` naming `context`.
+   */
   current(): MooringClient
   stats(): RegistrationStats
   /** Shuts the registration down: drains calls in flight, closes the pool it owns. */
@@ -179,6 +194,8 @@ export class Registration implements PluginRegistration {
   readonly #drainTimeout: number | undefined
   readonly #stores: readonly ClosableStore[]
   readonly #names: RegistrationNames | undefined
+  /** What `current()` says it expected in request scope with the context off; null when it has a client to give. */
+  readonly #noContext: string | null
   #closing: Promise<void> | null = null
   /** Where a node:http response carries the client `openExchange` gave its request (one per registration). */
   readonly #exchange = Symbol('mooring.exchange')
@@ -241,7 +258,12 @@ export class Registration implements PluginRegistration {
       throw new ConfigError('context', own.context, 'true or false')
     }
     // App scope: current() is the app client in a request and out of one, so no context is needed.
-    this.context = mode === 'request' && own.context !== false
+    const context = own.context ?? seam.context ?? false
+    this.context = mode === 'request' && context
+    this.#noContext =
+      mode === 'request' && !context
+        ? `true on the registration to use current() in request scope, or read the request's client from ${seam.requestClient?.(name) ?? 'the request'}`
+        : null
     this.#deadline = own.deadline === undefined ? 0 : expectMs('deadline', own.deadline)
     this.#drainTimeout =
       own.drainTimeout === undefined ? undefined : expectMs('drainTimeout', own.drainTimeout, true)
@@ -401,10 +423,16 @@ export class Registration implements PluginRegistration {
     if (this.context) this.#storage.enterWith(client)
   }
 
-  /** The current request's client inside a request; the app client outside one (or with `context: false`). */
+  /**
+   * The current request's client inside a request; the app client outside one, and in app scope.
+   * In request scope with the context off it throws: it cannot tell in a request from out of one,
+   * and the app client would silently lose the request's headers, signal and deadline.
+   */
   current(): MooringClient {
-    if (!this.context) return this.client
-    return this.#storage.getStore() ?? this.client
+    if (this.context) return this.#storage.getStore() ?? this.client
+    // Made at the call, so its stack shows the caller.
+    if (this.#noContext !== null) throw new ConfigError('context', false, this.#noContext)
+    return this.client
   }
 
   stats(): RegistrationStats {

@@ -24,14 +24,19 @@ export const CORE_RE_EXPORTS = [
 
 /**
  * Asserts a plugin's registration shows the one surface, over core's Registration held privately
- * (composed, not subclassed), and is fresh (no scope opened yet).
+ * (composed, not subclassed), and is fresh (no scope opened yet). `context`: whether the plugin's
+ * request scope runs in a context by default (then `current()` outside a request is the app client;
+ * else it throws, naming the option).
  */
-export function expectPluginSurface(registration: object): void {
+export function expectPluginSurface(registration: object, context: boolean): void {
   for (const member of SURFACE) expect(registration).toHaveProperty(member)
   const shown = registration as core.PluginRegistration
   expect(shown.name).toBe('http')
   expect(shown.client).toBeInstanceOf(core.MooringClient)
-  expect(shown.current()).toBe(shown.client)
+  expect(shown.mode).toBe('request')
+  if (context) expect(shown.current()).toBe(shown.client)
+  else
+    expect(() => shown.current()).toThrow(expect.objectContaining({ name: 'ConfigError', option: 'context' }))
   expect(shown.stats()).toMatchObject({ scopesOpened: 0, scopesClosed: 0 })
   expect(registration).not.toBeInstanceOf(core.Registration)
   for (const internal of ['open', 'openExchange', 'release', 'run', 'enter', 'binding', 'registration']) {

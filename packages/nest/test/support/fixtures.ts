@@ -104,6 +104,21 @@ export class RequestScopedController {
   }
 }
 
+/** Takes this request's client from the request, as an app with the context off must. */
+@Controller('request-client')
+export class RequestClientController {
+  constructor(
+    @InjectRequestClient() private readonly client: MooringClient,
+    @InjectRegistration() private readonly registration: NestMooring,
+  ) {}
+
+  @Get()
+  async get(): Promise<Echo & { isAppClient: boolean }> {
+    const echo = await (await this.client.get('/request-client')).json<Echo>()
+    return { ...echo, isAppClient: this.client === this.registration.client }
+  }
+}
+
 /** Answers 408 when the handler takes more than 100 ms, leaving the handler's work behind. */
 @Injectable()
 class HandlerTimeout implements NestInterceptor {
