@@ -339,7 +339,8 @@ export const FEATURES = [
       {
         id: 'context-empty-hooks',
         config: '`hooks: {}` (a hooks object with no hook)',
-        measures: 'the capture alone: an AsyncResource per call, no event built',
+        measures:
+          'nothing since core takes a hooks object with no hook as none (no capture); before, the capture alone',
         options: { hooks: {} },
       },
       {
