@@ -127,13 +127,17 @@ const warnings = `${install.stdout}\n${install.stderr}`.split('\n').filter((line
 if (warnings.length > 0) throw new Error(`npm install warned:\n${warnings.join('\n')}`)
 step('npm install: no warning')
 
-// 3. The README's samples, copied whole, and the Nest package README's sample.
+// 3. The README's samples, copied whole, and the Nest package README's whole samples.
 const samples = ['express-app', 'fastify-app', 'hono-app', 'nest-app', 'core', 'from-fetch', 'from-undici']
 for (const sample of samples)
   copyFileSync(join(root, `examples/readme/src/${sample}.ts`), join(app, `src/${sample}.ts`))
 copyFileSync(join(root, 'examples/readme/test/testing.test.ts'), join(app, 'test/testing.test.ts'))
 const nestReadme = readFileSync(join(root, 'packages/nest/README.md'), 'utf8')
-writeFileSync(join(app, 'src/nest-readme.ts'), /```ts\n([\s\S]*?)\n```/.exec(nestReadme)[1])
+// Every whole sample (one that starts with its imports; the rest are fragments of a file).
+const nestSamples = [...nestReadme.matchAll(/```ts\n([\s\S]*?)\n```/g)]
+  .map((m) => m[1])
+  .filter((code) => code.startsWith('import '))
+for (const [i, code] of nestSamples.entries()) writeFileSync(join(app, `src/nest-readme-${i + 1}.ts`), code)
 run(join(app, 'node_modules/.bin/tsc'), ['-p', app])
 step('tsc (nodenext, strict): the samples typecheck')
 

@@ -25,6 +25,13 @@ export const VARIANTS = [
   // Request scope with the AsyncLocalStorage context on, what current() needs: its cost is this row
   // over the one above. Not in Nest, whose default row already has it.
   { name: 'request-context', label: 'plugin, request scope, context: true', except: ['nest'] },
+  // Nest's request scope with no context: the handler takes the request's client as a parameter
+  // (`@RequestClient()`), where `@InjectClient()` (the `request` row) needs AsyncLocalStorage.
+  {
+    name: 'request-param',
+    label: 'plugin, request scope, @RequestClient() (context: false)',
+    only: ['nest'],
+  },
 ]
 
 const SERVER = new URL('./server.mjs', import.meta.url)
@@ -151,7 +158,9 @@ export async function runFrameworkSection({ upstream, size, frameworks, unbuilt 
 
 async function runFramework(framework, runtime, { upstream, size, unbuilt, log }) {
   {
-    const variants = VARIANTS.filter((v) => !v.except?.includes(framework.name))
+    const variants = VARIANTS.filter(
+      (v) => !v.except?.includes(framework.name) && (v.only === undefined || v.only.includes(framework.name)),
+    )
     const dist = new URL(`../../packages/${framework.plugin}/dist/index.js`, import.meta.url)
     if (!existsSync(dist)) {
       return {

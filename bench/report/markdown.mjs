@@ -378,6 +378,7 @@ function frameworkNotes(frameworks) {
     const app = row('app')
     const request = row('request')
     const context = row('request-context')
+    const param = row('request-param')
     if (app === undefined || request === undefined) continue
     const parts = [
       `request scope over app scope ${signedUs(request.cpuUsPerReq - app.cpuUsPerReq)} (${times(request.cpuUsPerReq / app.cpuUsPerReq)})`,
@@ -385,6 +386,10 @@ function frameworkNotes(frameworks) {
     if (context !== undefined)
       parts.push(
         `\`context: true\` (AsyncLocalStorage) over request scope ${signedUs(context.cpuUsPerReq - request.cpuUsPerReq)} (${times(context.cpuUsPerReq / request.cpuUsPerReq)})`,
+      )
+    if (param !== undefined)
+      parts.push(
+        `\`@RequestClient()\` (no context) over app scope ${signedUs(param.cpuUsPerReq - app.cpuUsPerReq)} (${times(param.cpuUsPerReq / app.cpuUsPerReq)})`,
       )
     lines.push(`- ${f.label}: ${parts.join('; ')}.`)
   }

@@ -17,6 +17,9 @@ export async function handPool(upstreamUrl, connections) {
 
 /** Client options every plugin variant gets: the same upstream and pool size as the hand route. */
 export function pluginOptions(variant, upstreamUrl, connections) {
+  if (variant === 'request-param') {
+    return { baseUrl: upstreamUrl, limits: { connections }, scope: 'request', context: false }
+  }
   if (variant === 'request-context') {
     return { baseUrl: upstreamUrl, limits: { connections }, scope: 'request', context: true }
   }

@@ -9,6 +9,7 @@ const UPSTREAM = 'BenchUpstream'
 export async function start({ variant, upstreamUrl, connections }) {
   await importFrom('nest', 'reflect-metadata')
   const { Controller, Get, Inject, Module } = await importFrom('nest', '@nestjs/common')
+  let RequestClient
   const { NestFactory } = await importFrom('nest', '@nestjs/core')
 
   let imports = []
@@ -22,7 +23,9 @@ export async function start({ variant, upstreamUrl, connections }) {
     closeClient = upstream.close
     call = (upstream) => upstream.fetchJson()
   } else {
-    const { MooringModule, getClientToken } = await import('@mooring/nest')
+    const nest = await import('@mooring/nest')
+    const { MooringModule, getClientToken } = nest
+    RequestClient = nest.RequestClient
     imports = [MooringModule.forRoot(pluginOptions(variant, upstreamUrl, connections))]
     token = getClientToken()
     call = async (http) => await (await http.get('/json')).json()
@@ -32,11 +35,13 @@ export async function start({ variant, upstreamUrl, connections }) {
     constructor(upstream) {
       this.upstream = upstream
     }
-    async proxy() {
-      return await call(this.upstream)
+    async proxy(http) {
+      return await call(http ?? this.upstream)
     }
   }
   Inject(token)(ProxyController, undefined, 0)
+  // `@RequestClient()` on the handler's parameter: the request's client, no context needed.
+  if (variant === 'request-param') RequestClient()(ProxyController.prototype, 'proxy', 0)
   Reflect.decorate(
     [Get('proxy')],
     ProxyController.prototype,

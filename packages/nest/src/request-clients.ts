@@ -1,7 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Registration, MooringClient } from '@mooring/core'
+import { ConfigError, type Registration, type MooringClient } from '@mooring/core'
 
 type Slots = Record<symbol, MooringClient | undefined>
+
+/**
+ * Where Node's request carries the client of the registration `name`: one symbol per name (names
+ * are unique within an app), known to `@RequestClient(name)` with no registry to look it up in.
+ */
+export function requestClientSlot(name: string): symbol {
+  return Symbol.for(`@mooring/nest request client ${name}`)
+}
+
+/** The request's own (Node's, or the `raw` under Fastify's wrapper). */
+function nodeRequest(request: unknown): Slots | null {
+  if (request === null || typeof request !== 'object') return null
+  const raw = (request as { raw?: unknown }).raw
+  return (raw !== null && typeof raw === 'object' ? raw : request) as Slots
+}
+
+/**
+ * The client the middleware of the registration `name` gave this request (`@RequestClient()`):
+ * found on the request, so with no AsyncLocalStorage and no request-scoped provider.
+ */
+export function clientOnRequest(request: unknown, name: string): MooringClient {
+  const client = nodeRequest(request)?.[requestClientSlot(name)]
+  if (client !== undefined) return client
+  throw new ConfigError(
+    '@RequestClient',
+    name,
+    'the name of a MooringModule registration in request scope that this request went through (in app scope, @InjectClient() is the app client)',
+  )
+}
 
 /**
  * Node's side of one registration: a middleware that gives each inbound request its client and
@@ -18,10 +47,11 @@ export class RequestClients {
    * it and a lookup from Fastify's wrapper finds it. A property, not a WeakMap: an entry per request
    * in a WeakMap costs an ephemeron the GC has to walk.
    */
-  readonly #slot = Symbol('mooring.nest.client')
+  readonly #slot: symbol
 
   constructor(registration: Registration) {
     this.registration = registration
+    this.#slot = requestClientSlot(registration.name)
   }
 
   readonly middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
@@ -42,11 +72,8 @@ export class RequestClients {
    * off, where there is none to ask).
    */
   for(request: unknown): MooringClient {
-    if (request !== null && typeof request === 'object') {
-      const raw = (request as { raw?: unknown }).raw
-      const client = ((raw !== null && typeof raw === 'object' ? raw : request) as Slots)[this.#slot]
-      if (client !== undefined) return client
-    }
+    const client = nodeRequest(request)?.[this.#slot]
+    if (client !== undefined) return client
     const registration = this.registration
     return registration.context ? registration.current() : registration.client
   }

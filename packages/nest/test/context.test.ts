@@ -5,8 +5,15 @@ import { inBatches, waitFor } from '../../core/test/support/async.js'
 import { fetchJson } from '../../core/test/support/http.js'
 import type { Upstream } from '../../core/test/support/upstream.js'
 import { PLATFORMS, type Started, startWithUpstream } from './support/app.js'
-import { CallController, type Echo, EchoService, RequestClientController } from './support/fixtures.js'
+import {
+  CallController,
+  type Echo,
+  EchoService,
+  ParamClientController,
+  RequestClientController,
+} from './support/fixtures.js'
 import type { UpstreamLog } from './support/upstream-routes.js'
+import { clientOnRequest } from '../src/request-clients.js'
 
 const DEADLINE_MS = 300
 
@@ -83,6 +90,41 @@ describe.each(PLATFORMS)('context: false in request scope on %s', (platform) => 
     await expect(service.echo('/outside')).rejects.toThrow(CONTEXT_OFF)
     expect(() => running.registration.current()).toThrow(CONTEXT_OFF)
     expect(calledPaths(running)).toEqual(['/request-client'])
+  })
+
+  it("@RequestClient() gives a handler its request's scope from the request, with the context off", async () => {
+    const running = await startWithUpstream(
+      platform,
+      { context: false, propagate: ['x-request-id'] },
+      { controllers: [ParamClientController] },
+    )
+    const answers = await inBatches(10, 10, (i) =>
+      fetchJson<Echo & { isAppClient: boolean; closed: boolean }>(`${running.url}/param-client`, {
+        headers: { 'x-request-id': `p-${i}` },
+      }),
+    )
+    expect(answers.map((a) => a.status)).toEqual(new Array(10).fill(200))
+    expect(answers.map((a) => a.body.headers['x-request-id'])).toEqual(answers.map((_, i) => `p-${i}`))
+    expect(answers.every((a) => !a.body.isAppClient && !a.body.closed)).toBe(true)
+    // Each request's scope was released when its response closed.
+    await waitFor(() => running.registration.stats().scopesClosed === 10, 'the ten scopes closed')
+    expect(running.registration.stats().scopesOpened).toBe(10)
+  })
+
+  it('@RequestClient() in app scope fails the request with an error naming it', async () => {
+    const running = await startWithUpstream(
+      platform,
+      { scope: 'app' },
+      { controllers: [ParamClientController] },
+    )
+    const { status } = await fetchJson(`${running.url}/param-client`)
+    expect(status).toBe(500)
+    expect(running.upstream.requests).toHaveLength(0)
+    // What the handler's parameter failed with: the decorator, the name, what to do.
+    expect(() => clientOnRequest({}, 'http')).toThrow(ConfigError)
+    expect(() => clientOnRequest({ raw: {} }, 'http')).toThrow(
+      /^@RequestClient: expected the name of a MooringModule registration in request scope .*@InjectClient\(\) is the app client\), got "http"$/,
+    )
   })
 
   it('is accepted in app scope, where the injected client is the app client', async () => {

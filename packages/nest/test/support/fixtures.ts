@@ -1,5 +1,11 @@
 import type { MooringClient, MooringError, TimeoutError } from '@mooring/core'
-import { InjectRegistration, InjectClient, InjectRequestClient, type NestMooring } from '@mooring/nest'
+import {
+  InjectRegistration,
+  InjectClient,
+  InjectRequestClient,
+  type NestMooring,
+  RequestClient,
+} from '@mooring/nest'
 import {
   type CallHandler,
   Controller,
@@ -116,6 +122,19 @@ export class RequestClientController {
   async get(): Promise<Echo & { isAppClient: boolean }> {
     const echo = await (await this.client.get('/request-client')).json<Echo>()
     return { ...echo, isAppClient: this.client === this.registration.client }
+  }
+}
+
+@Controller('param-client')
+export class ParamClientController {
+  constructor(@InjectRegistration() private readonly registration: NestMooring) {}
+
+  @Get()
+  async get(
+    @RequestClient() client: MooringClient,
+  ): Promise<Echo & { isAppClient: boolean; closed: boolean }> {
+    const echo = await (await client.get('/param-client')).json<Echo>()
+    return { ...echo, isAppClient: client === this.registration.client, closed: client.closed }
   }
 }
 
