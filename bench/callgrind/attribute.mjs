@@ -122,7 +122,10 @@ function selfByFunction(text, nameAt) {
       }
       const address = /^0x([0-9a-f]+)/.exec(fn)
       const jit = address === null ? null : nameAt(Number.parseInt(address[1], 16))
-      const name = (jit ?? `${object}:${fn}`)
+      // Code neither callgrind nor the perf map names (undici's llhttp, WebAssembly) is one entry,
+      // so the two processes' copies at different addresses cancel out.
+      const unnamed = jit === null && address !== null && object === '???'
+      const name = (unnamed ? '??? (code no map names: WebAssembly)' : (jit ?? `${object}:${fn}`))
         .replace(/\s\S*node_modules\/\.pnpm\/[^/]+\/node_modules\//, ' ')
         .replace(/file:\/\/\S*?\/(packages|bench)\//, '$1/')
         .replace(/'\d+$/, '')
