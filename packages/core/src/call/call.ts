@@ -28,6 +28,7 @@ import { DISCARD_LIMIT, NO_RETRIES, Outcome, Phase } from './phase.js'
 import { admitted, headReceived } from './admission.js'
 import { redirectHop } from './redirect-hop.js'
 import { type DecodedBodyReceiver, startDecoding } from '../features/decompress.js'
+import { isClosed } from '../client/dispatcher.js'
 import { MooringResponse } from './response.js'
 
 type Controller = Dispatcher.DispatchController
@@ -204,8 +205,7 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
     this._poolDeadline = now + this._timeouts.pool
     // The Agent closes an origin's pool once all its connections are gone (a stale one replayed,
     // say) and makes a new one on the next dispatch through it.
-    if (this._target !== this.dispatcher && (this._target as { closed?: boolean }).closed)
-      this._target = this.dispatcher
+    if (this._target !== this.dispatcher && isClosed(this._target)) this._target = this.dispatcher
     try {
       if (this._context === null) this._target.dispatch(this.options, this)
       else {
@@ -371,7 +371,6 @@ export class Call implements Dispatcher.DispatchHandler, DeadlineHolder, Refusal
 
   /** @internal The body is complete (and decoded, when it came encoded). */
   _decodedEnd(): void {
-    this._decoder = null
     this.#response!._end()
     this.#finish(Outcome.Done)
   }

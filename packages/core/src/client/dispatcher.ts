@@ -11,6 +11,11 @@ const POOL_OF = new WeakMap<Dispatcher, Dispatcher>()
 /** The per-origin pools an owned Agent has made (its factory notes each), by origin. */
 const POOLS_OF_AGENT = new WeakMap<Dispatcher, Map<string, Dispatcher>>()
 
+/** undici's `closed` (every dispatcher has it; its public type does not declare it). */
+export function isClosed(dispatcher: Dispatcher): boolean {
+  return (dispatcher as { closed?: boolean }).closed === true
+}
+
 /** What a call reads to find its origin's pool with no map lookup (an OriginState). */
 export interface PoolRoute {
   /** The pool calls to this origin went to, and the Agent it belongs to. */
@@ -27,10 +32,9 @@ export interface PoolRoute {
  */
 export function routeTo(route: PoolRoute, dispatcher: Dispatcher, origin: string): Dispatcher {
   const known = route.pool
-  if (known !== null && route.poolAgent === dispatcher && !(known as { closed?: boolean }).closed)
-    return known
+  if (known !== null && route.poolAgent === dispatcher && !isClosed(known)) return known
   const pool = POOLS_OF_AGENT.get(dispatcher)?.get(origin)
-  if (pool === undefined || (pool as { closed?: boolean }).closed) return dispatcher
+  if (pool === undefined || isClosed(pool)) return dispatcher
   route.pool = pool
   route.poolAgent = dispatcher
   return pool

@@ -341,6 +341,7 @@ export interface NormalizedClientOptions {
   retry: RetryPolicy | null
   autoIdempotencyKey: boolean
   hooks: Hooks | null
+  /** Composed over the pool; as with undici's compose, the last one sees a request first. */
   interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
   middleware: readonly Middleware[]
   circuitBreaker: NormalizedBreakerOptions | null
@@ -352,24 +353,16 @@ export interface NormalizedClientOptions {
   rateLimit: RateLimiter | null
   /** The cookie middleware, innermost under the app's; null when off. */
   cookies: Middleware | null
+  /** HTTP caching, composed under `interceptors` (features/cache.ts). */
   cache: HttpCache | null
   hedge: { delay: number; max: number } | null
 }
 
 /** What a pool is made from: the client's, or an isolated scope's over the client's. */
-export interface PoolSettings {
-  timeouts: NormalizedTimeouts
-  limits: NormalizedLimits
-  http2: Http2Option
-  /** Streams per h2 connection when `limits.pipelining` was not set; null when it was, or without http2. */
-  h2Streams: number | null
-  tls: TlsOptions | undefined
-  proxy: NormalizedProxy | 'env' | undefined
-  /** HTTP caching, composed under `interceptors` (features/cache.ts). */
-  cache: HttpCache | null
-  /** Composed over the pool; as with undici's compose, the last one sees a request first. */
-  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[]
-}
+export type PoolSettings = Pick<
+  NormalizedClientOptions,
+  'timeouts' | 'limits' | 'http2' | 'h2Streams' | 'tls' | 'proxy' | 'cache' | 'interceptors'
+>
 
 /**
  * The second stage of the configuration pipeline (options → client config → scope config →

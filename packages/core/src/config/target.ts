@@ -20,10 +20,13 @@ export function toBase(url: URL | undefined): Base | undefined {
 
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/
 
-/** '/' followed by anything but '/' or '\\': a path under the base, resolved with no URL parsing. */
-export function isBasePath(path: string): boolean {
-  if (path.charCodeAt(0) !== 47) return false
-  const c1 = path.charCodeAt(1)
+/**
+ * '/' followed by anything but '/' or '\\' (from `at` on): a path under the base, resolved with no
+ * URL parsing.
+ */
+export function isBasePath(path: string, at = 0): boolean {
+  if (path.charCodeAt(at) !== 47) return false
+  const c1 = path.charCodeAt(at + 1)
   return c1 !== 47 && c1 !== 92
 }
 
@@ -33,10 +36,7 @@ export function isBasePath(path: string): boolean {
  * case, a default port written out, user info, `\\`) is parsed as a URL.
  */
 function onBaseOrigin(origin: string, url: string): boolean {
-  const n = origin.length
-  if (url.charCodeAt(n) !== 47 || !url.startsWith(origin)) return false
-  const next = url.charCodeAt(n + 1)
-  return next !== 47 && next !== 92
+  return isBasePath(url, origin.length) && url.startsWith(origin)
 }
 
 /**
