@@ -60,11 +60,14 @@ export async function startRecordingUpstream() {
  * @param {{ tag: string, clients: LoadClient[], durationMs: number, concurrency: number, maxCalls?: number, disturb?: (signal: AbortSignal, origin: number) => Promise<unknown> }} options
  * @returns {Promise<{ calls: Call[], disturbance: unknown }>}
  */
+/** How long the load goes on once a disturbance that ends by itself is over. */
+const AFTER_DISTURBANCE_MS = 1_000
+
 export async function runLoad({ tag, clients, durationMs, concurrency, maxCalls = 50_000, disturb }) {
   /** @type {Call[]} */
   const calls = []
   const started = performance.now()
-  const end = started + durationMs
+  let end = started + durationMs
   const stop = new AbortController()
   const loops = clients.flatMap((client) => {
     let n = 0
@@ -90,6 +93,15 @@ export async function runLoad({ tag, clients, durationMs, concurrency, maxCalls 
   const disturbance = disturb?.(stop.signal, started)
   // Its failure is reported below, once the loops are done; until then it is not unhandled.
   disturbance?.catch(() => {})
+  // The load outlasts a disturbance that ends on its own (a restart: nginx's graceful stop can take
+  // seconds under HTTP/2 load) by AFTER_DISTURBANCE_MS, so calls run on both sides of it. One that
+  // runs until told to stop (reloads) settles after the loops and extends nothing.
+  disturbance?.then(
+    () => {
+      end = Math.max(end, performance.now() + AFTER_DISTURBANCE_MS)
+    },
+    () => {},
+  )
   await Promise.all(loops)
   stop.abort()
   return { calls, disturbance: await disturbance }
